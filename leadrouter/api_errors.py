@@ -1,0 +1,92 @@
+"""One JSON shape for every API error (DESIGN.md §8):
+
+    {"error": {"code": "...", "message": "...", "fields": {"field": ["problem", ...]}}}
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DomainError(Exception):
+    """A request that is well-formed but cannot be carried out (e.g. offer already taken).
+
+    Services raise it with a message a user can act on; the API maps it to `status_code`.
+    """
+
+    code = "conflict"
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None,
+                 fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+
+
+def _flatten(detail) -> dict:
+    if isinstance(detail, dict):
+        return {key: _messages(value) for key, value in detail.items()}
+    return {}
+
+
+def _messages(value):
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return [_flatten(item) for item in value]
+        return [str(item) for item in value]
+    if isinstance(value, dict):
+        return _flatten(value)
+    return [str(value)]
+
+
+def error_response(code: str, message: str, status_code: int, fields: dict | None = None,
+                   headers: dict | None = None) -> Response:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return Response(body, status=status_code, headers=headers)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return error_response(exc.code, exc.message, exc.status_code, exc.fields)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail) if isinstance(exc.detail, dict) else {}
+        non_field = fields.pop("non_field_errors", None)
+        if fields:
+            names = ", ".join(fields)
+            message = f"Invalid input in: {names}."
+        elif non_field:
+            message = " ".join(non_field)
+        else:
+            message = " ".join(_messages(exc.detail)) or "Invalid input."
+        return error_response("invalid", message, response.status_code, fields,
+                              headers=_passthrough_headers(response))
+
+    code = getattr(exc, "default_code", "error")
+    detail = exc.detail if hasattr(exc, "detail") else str(exc)
+    message = str(detail) if not isinstance(detail, (dict, list)) else str(exc)
+    return error_response(code, message, response.status_code,
+                          headers=_passthrough_headers(response))
+
+
+def _passthrough_headers(response: Response) -> dict:
+    return {
+        name: response[name]
+        for name in ("WWW-Authenticate", "Retry-After", "Allow")
+        if response.has_header(name)
+    }

@@ -1,0 +1,109 @@
+"""Tenants, who belongs to them, and the keys their systems use."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+
+class Tenant(models.Model):
+    """A manufacturer. Every domain row belongs to exactly one."""
+
+    slug = models.SlugField(unique=True, max_length=50)
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="Europe/Berlin")
+    currency = models.CharField(max_length=3, default="EUR")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantOwned(models.Model):
+    """Base of every tenant-owned model: a non-null tenant and a manager that refuses to
+    run outside a tenant scope (see leadrouter.tenancy.scoping)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        abstract = True
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    MANAGER = "manager", _("Manager")
+    PARTNER = "partner", _("Partner")
+
+
+class Membership(TenantOwned):
+    """A user's place in one tenant. A partner user's membership names its partner."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.tenant_id} as {self.role}"
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+class ApiKeyScope(models.TextChoices):
+    TENANT = "tenant", _("Tenant (CRM integration)")
+    PARTNER = "partner", _("Partner (a partner's own system)")
+
+
+class ApiKey(TenantOwned):
+    """A secret for a CRM or partner system. Only a hash is stored; the prefix is shown
+    so people can tell keys apart."""
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope(self) -> str:
+        return ApiKeyScope.PARTNER if getattr(self, "partner_id", None) else ApiKeyScope.TENANT
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class AuditEvent(TenantOwned):
+    """Append-only record of who did what: state changes, logins, reveals of contact data."""
+
+    created_at = models.DateTimeField(default=now, db_index=True)
+    actor = models.CharField(max_length=200, help_text="user e-mail, api-key:<prefix> or system")
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from leadrouter.tenancy import views as tenancy_views
+from leadrouter.tenancy.api import WhoAmIView
+
+api_v1 = [
+    path("whoami/", WhoAmIView.as_view(), name="api-whoami"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("healthz", tenancy_views.healthz, name="healthz"),
+    path("dashboard/", tenancy_views.dashboard, name="dashboard"),
+    path("portal/", tenancy_views.portal, name="portal"),
+    path("tenant/switch/", tenancy_views.tenant_switch, name="tenant-switch"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+]

@@ -1,0 +1,1 @@
+"""Models of this stage of the loop; see DESIGN.md §3."""
