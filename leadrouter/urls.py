@@ -8,6 +8,10 @@ from leadrouter.tenancy.api import WhoAmIView
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="api-whoami"),
+    path("", include("partners.api_urls")),
+    path("", include("leads.api_urls")),
+    path("", include("matching.api_urls")),
+    path("", include("feedback.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -21,6 +25,10 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("partners.urls")),
+    path("", include("leads.urls")),
+    path("", include("matching.urls")),
+    path("", include("feedback.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

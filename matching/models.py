@@ -1,1 +1,144 @@
-"""Models of this stage of the loop; see DESIGN.md §3."""
+"""Routing policy (versioned), routing decisions (the audit trail) and offers."""
+
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from leadrouter.tenancy.models import TenantOwned
+
+
+class OfferMode(models.TextChoices):
+    CASCADE = "cascade", _("Cascade: one exclusive offer at a time")
+    BROADCAST = "broadcast", _("Broadcast: top N at once, first accept wins")
+    MANUAL = "manual", _("Manual: a manager confirms the suggestion")
+
+
+class Exploration(models.TextChoices):
+    GREEDY = "greedy", _("Greedy with an exploration budget")
+    THOMPSON = "thompson", _("Thompson sampling")
+
+
+def default_weights() -> dict:
+    return {"industry": 1.0, "competency": 1.0, "size": 1.0, "distance": 0.5,
+            "certification": 0.5, "level": 0.3}
+
+
+def default_hard_rules() -> list:
+    return ["territory", "certification", "product", "capacity", "deal_band", "status",
+            "declined"]
+
+
+def default_tier_multipliers() -> dict:
+    return {"high": 1.2, "moderate": 1.0, "weak": 0.7, "new": 1.0}
+
+
+class RoutingPolicy(TenantOwned):
+    """How a tenant routes. Never edited in place: every change is a new version, and each
+    decision points to the version it used."""
+
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=now)
+    created_by = models.CharField(max_length=200, blank=True)
+    weights = models.JSONField(default=default_weights)
+    hard_rules = models.JSONField(default=default_hard_rules)
+    fit_exponent = models.FloatField(default=1.0, help_text=_("γ in fit^γ"))
+    prior_strength = models.FloatField(default=20.0)
+    half_life_days = models.PositiveIntegerField(default=180)
+    exploration = models.CharField(max_length=16, choices=Exploration.choices,
+                                   default=Exploration.GREEDY)
+    exploration_rate = models.FloatField(default=0.08)
+    exploration_min_closed = models.PositiveIntegerField(default=10)
+    use_performance = models.BooleanField(default=True)
+    tier_multipliers = models.JSONField(default=default_tier_multipliers)
+    mode = models.CharField(max_length=16, choices=OfferMode.choices, default=OfferMode.CASCADE)
+    broadcast_count = models.PositiveSmallIntegerField(default=3)
+    accept_sla_hours = models.PositiveIntegerField(default=24)
+    reminder_fraction = models.FloatField(default=0.75)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "version"], name="policy_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"policy v{self.version}"
+
+
+class RoutingDecision(TenantOwned):
+    """One run of the engine for one lead: the answer to "why did partner X get this lead?"
+    and "why did nobody get it?"."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="decisions")
+    policy = models.ForeignKey(RoutingPolicy, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=now)
+    seed = models.BigIntegerField()
+    arm = models.CharField(max_length=16, default="main")
+    # [{"partner": id, "score": float, "criteria": {name: value}, "contributions": {...}}]
+    candidates = models.JSONField(default=list)
+    excluded = models.JSONField(default=dict)  # {reason: count}
+    eligible_count = models.PositiveIntegerField(default=0)
+    chosen = models.JSONField(default=list)  # partner ids, in offer order
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "lead", "-created_at"])]
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    RETURNED = "returned", _("Returned")
+
+
+class RejectReason(models.TextChoices):
+    NO_CAPACITY = "no_capacity", _("No capacity")
+    OUTSIDE_TERRITORY = "outside_territory", _("Outside our territory")
+    OUTSIDE_COMPETENCE = "outside_competence", _("Outside our competence")
+    TOO_SMALL = "too_small", _("Too small")
+    TOO_LARGE = "too_large", _("Too large")
+    CONFLICT = "conflict", _("Customer known / conflict")
+    OTHER = "other", _("Other")
+
+
+class Offer(TenantOwned):
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="offers")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE,
+                                related_name="offers")
+    decision = models.ForeignKey(RoutingDecision, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="offers")
+    rank = models.PositiveSmallIntegerField(default=1)
+    score = models.FloatField(default=0.0)
+    choice_probability = models.FloatField(default=1.0)
+    mode = models.CharField(max_length=16, choices=OfferMode.choices, default=OfferMode.CASCADE)
+    status = models.CharField(max_length=16, choices=OfferStatus.choices,
+                              default=OfferStatus.PENDING)
+    offered_at = models.DateTimeField(default=now)
+    expires_at = models.DateTimeField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.CharField(max_length=200, blank=True)
+    reject_reason = models.CharField(max_length=24, choices=RejectReason.choices, blank=True)
+    reject_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-offered_at", "-id"]
+        constraints = [
+            # The database, not timing, guarantees one accepted offer per lead.
+            models.UniqueConstraint(fields=["lead"], condition=models.Q(status="accepted"),
+                                    name="offer_one_accepted_per_lead"),
+            models.UniqueConstraint(fields=["lead", "partner"],
+                                    condition=models.Q(status="pending"),
+                                    name="offer_one_pending_per_partner"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "expires_at"]),
+            models.Index(fields=["tenant", "partner", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"offer {self.pk} of lead {self.lead_id} to partner {self.partner_id}"

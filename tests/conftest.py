@@ -1,7 +1,8 @@
 """Shared fixtures: personas of two tenants, logged-in clients, API clients.
 
-Personas (STYLE.md §10): a manager of tenant A, a manager of tenant B (the stranger who
-should have no access to anything of A). Apps add partner personas as they appear.
+Personas (STYLE.md §10): a manager of tenant A; partner users of two partners of tenant A
+(each must not see the other's offers and leads); a manager of tenant B — the stranger who
+should have no access to anything of A, and must get 404 for it.
 """
 
 import pytest
@@ -11,7 +12,7 @@ from rest_framework.test import APIClient
 from leadrouter.tenancy.api_keys import api_key_create
 from leadrouter.tenancy.models import Role
 from leadrouter.tenancy.scoping import tenant_scope
-from tests.factories import TenantFactory, membership_create
+from tests.factories import TenantFactory, membership_create, partner_create
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -46,6 +47,41 @@ def admin_a(tenant_a):
 @pytest.fixture
 def manager_b(tenant_b):
     return membership_create(tenant_b, "manager@globex.example", Role.MANAGER, PASSWORD).user
+
+
+@pytest.fixture
+def partner_a1(tenant_a):
+    return partner_create(tenant_a, external_id="P-A1", name="Alpha Systemhaus",
+                          notification_email="offers@alpha.example")
+
+
+@pytest.fixture
+def partner_a2(tenant_a):
+    return partner_create(tenant_a, external_id="P-A2", name="Beta Technik",
+                          postal_code="10115", city="Berlin")
+
+
+@pytest.fixture
+def partner_user_a1(tenant_a, partner_a1):
+    return membership_create(tenant_a, "sales@alpha.example", Role.PARTNER, PASSWORD,
+                             partner=partner_a1).user
+
+
+@pytest.fixture
+def partner_user_a2(tenant_a, partner_a2):
+    return membership_create(tenant_a, "sales@beta.example", Role.PARTNER, PASSWORD,
+                             partner=partner_a2).user
+
+
+@pytest.fixture
+def partner_client_a1(client, partner_user_a1):
+    client.force_login(partner_user_a1)
+    return client
+
+
+@pytest.fixture
+def partner_api_a1(tenant_a, partner_a1) -> APIClient:
+    return _api_client(tenant_a, name="Alpha CRM", partner=partner_a1)
 
 
 @pytest.fixture

@@ -28,5 +28,5 @@ class WhoAmIView(APIView):
             "key_name": api_key.name,
             "key_prefix": api_key.prefix,
             "scope": api_key.scope,
-            "partner": getattr(api_key, "partner_id", None),
+            "partner": api_key.partner_id,
         }).data)

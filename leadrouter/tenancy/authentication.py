@@ -19,7 +19,7 @@ class ApiKeyPrincipal:
     def __init__(self, api_key: ApiKey):
         self.api_key = api_key
         self.tenant = api_key.tenant
-        self.partner_id = getattr(api_key, "partner_id", None)
+        self.partner_id = api_key.partner_id
 
     def __str__(self) -> str:
         return f"api-key:{self.api_key.prefix}"

@@ -48,11 +48,18 @@ class Membership(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices)
+    partner = models.ForeignKey("partners.Partner", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="memberships")
     created_at = models.DateTimeField(default=now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user"),
+            models.CheckConstraint(
+                condition=models.Q(role="partner", partner__isnull=False)
+                | (~models.Q(role="partner") & models.Q(partner__isnull=True)),
+                name="membership_partner_iff_partner_role",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,6 +80,8 @@ class ApiKey(TenantOwned):
     so people can tell keys apart."""
 
     name = models.CharField(max_length=100)
+    partner = models.ForeignKey("partners.Partner", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="api_keys")
     prefix = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=128)
     created_at = models.DateTimeField(default=now)
@@ -84,7 +93,7 @@ class ApiKey(TenantOwned):
 
     @property
     def scope(self) -> str:
-        return ApiKeyScope.PARTNER if getattr(self, "partner_id", None) else ApiKeyScope.TENANT
+        return ApiKeyScope.PARTNER if self.partner_id else ApiKeyScope.TENANT
 
     @property
     def is_active(self) -> bool:

@@ -42,16 +42,9 @@ def user_create_in_tenant(*, tenant: Tenant, email: str, role: str, password: st
         if created or password:
             _set_password(user, password)
         membership, _ = Membership.objects.update_or_create(
-            tenant=tenant, user=user, defaults=_membership_fields(role, partner)
+            tenant=tenant, user=user, defaults={"role": role, "partner": partner}
         )
     return membership
-
-
-def _membership_fields(role: str, partner) -> dict:
-    fields = {"role": role}
-    if hasattr(Membership, "partner"):
-        fields["partner"] = partner
-    return fields
 
 
 def _set_password(user: AbstractBaseUser, password: str | None) -> None:

@@ -56,3 +56,8 @@ def test_it_records_when_a_key_was_last_used(api_a):
     with all_tenants():
         last_used = ApiKey.objects.get(pk=api_a.api_key.pk).last_used_at
     assert last_used is not None and last_used >= before
+
+
+def test_it_reports_a_partner_scoped_key(partner_api_a1, partner_a1):
+    body = partner_api_a1.get("/api/v1/whoami/").json()
+    assert body["scope"] == "partner" and body["partner"] == partner_a1.pk

@@ -40,3 +40,9 @@ def test_it_tells_a_user_without_membership_to_ask_for_access(client, django_use
 def test_it_answers_the_health_check(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.text == "ok"
+
+
+def test_it_sends_a_partner_user_to_the_portal(partner_client_a1):
+    response = partner_client_a1.get("/")
+    assert response["Location"] == reverse("portal")
+    assert partner_client_a1.get(reverse("dashboard")).status_code == 404

@@ -6,6 +6,4 @@ from leadrouter.tenancy.rls import enable_rls
 class Migration(migrations.Migration):
     dependencies = [("tenancy", "0001_initial")]
 
-    operations = [
-        enable_rls("tenancy_membership", "tenancy_apikey", "tenancy_auditevent"),
-    ]
+    operations = [enable_rls("tenancy_membership", "tenancy_apikey", "tenancy_auditevent")]

@@ -1,0 +1,6 @@
+"""Pages of the leads app (mounted at the site root by leadrouter/urls.py)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "leads"
+urlpatterns: list = []
