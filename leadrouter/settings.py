@@ -103,6 +103,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USES_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
+# --- Cache (rate limits, engine tables) ---------------------------------------------------
+if env_str("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env_str("REDIS_URL"), "KEY_PREFIX": "lr"}}
+else:
+    # Shared by the web, worker and beat processes of the embedded default.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 # The broker re-delivers an unacknowledged task after this long; countdowns stay below it.

@@ -1,10 +1,16 @@
 """Tenants, who belongs to them, and the keys their systems use."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+
+
+def _new_form_key() -> str:
+    return secrets.token_urlsafe(12)
 
 
 class Tenant(models.Model):
@@ -14,6 +20,13 @@ class Tenant(models.Model):
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="Europe/Berlin")
     currency = models.CharField(max_length=3, default="EUR")
+    locale = models.CharField(max_length=8, default="en")
+    # Ingestion rules
+    auto_create_terms = models.BooleanField(
+        default=False, help_text=_("create unknown taxonomy codes instead of refusing them"))
+    duplicate_window_days = models.PositiveIntegerField(default=30)
+    # The public web form (e.g. "request a test drive") is reached by this key.
+    form_key = models.CharField(max_length=32, unique=True, default=_new_form_key)
     created_at = models.DateTimeField(default=now)
 
     class Meta:
