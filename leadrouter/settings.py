@@ -125,13 +125,14 @@ else:
     # Embedded transport: messages are files under var/broker, shared by the web, worker
     # and beat processes of a single machine. No server to install.
     _broker_dir = VAR_DIR / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -143,6 +144,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The sweeps are the guarantee behind SLAs, webhooks and lost tasks; countdowns are only
+# a fast path (see matching/dispatch.py).
+CELERY_BEAT_SCHEDULE = {
+    "matching-sweep": {"task": "matching.sweep", "schedule": 60.0},
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -216,7 +222,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set, so generated clients get stable enum types.
+    "ENUM_NAME_OVERRIDES": {
+        "RejectReasonEnum": "matching.models.RejectReason",
+        "LossReasonEnum": "feedback.models.LossReason",
+        "OfferStatusEnum": "matching.models.OfferStatus",
+        "LeadStatusEnum": "leads.models.LeadStatus",
+        "OutcomeStatusEnum": "feedback.services.REPORTABLE",
+        "WebhookEventEnum": "matching.models.WebhookEvent",
+        "PartnerStatusEnum": "partners.models.PartnerStatus",
+    },
 }
+
+# --- Webhooks -------------------------------------------------------------------------------
+# Receivers on private or loopback addresses are refused unless this is on (tests, intranets).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
 
 # --- Security (production: DEBUG off) ---------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -240,3 +260,64 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Security baseline (begin) ----------------------------------------------------------------
+# Login throttling (django-axes), Content-Security-Policy, API rate limits per key, and no
+# personal data in logs. See leadrouter/security/.
+from datetime import timedelta  # noqa: E402
+
+from django.utils.csp import CSP  # noqa: E402
+
+INSTALLED_APPS += ["axes", "leadrouter.security"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "django.middleware.csp.ContentSecurityPolicyMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+
+# Login throttling: 5 failures of one username from one IP lock that pair out for 15 minutes;
+# a successful login resets the count. Our backend skips request-less authenticate() calls.
+AUTHENTICATION_BACKENDS = [
+    "leadrouter.security.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "leadrouter.security.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit trail already
+
+# Content-Security-Policy (Django's own middleware). Scripts only from us or with the
+# per-request nonce ({% htmx_script %} takes it from `csp_nonce`); no inline styles.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page (hx-headers), not the cookie
+
+# API rate limit per API key, counted atomically in Redis when REDIS_URL is set. Empty: off.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/minute")
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "leadrouter.security.throttling.ApiKeyRateThrottle",
+]
+
+# No personal data in logs: e-mail addresses and phone numbers are masked on the console
+# handler, and Django's own loggers are routed through it (instead of Django's handlers).
+LOGGING.setdefault("filters", {})["personal_data"] = {
+    "()": "leadrouter.security.log_filters.PersonalDataFilter"}
+LOGGING["handlers"]["console"]["filters"] = [
+    *LOGGING["handlers"]["console"].get("filters", []), "personal_data"]
+LOGGING["loggers"].setdefault("django", {"handlers": [], "level": "INFO"})
+LOGGING["loggers"].setdefault("django.server",
+                              {"handlers": ["console"], "level": "INFO", "propagate": False})
+# `check --deploy --fail-level WARNING` must stay clean: one name for the tier choice set.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].setdefault("TierEnum", "feedback.models.Tier")
+# --- Security baseline (end) ------------------------------------------------------------------

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("leads.api_urls")),
     path("", include("matching.api_urls")),
     path("", include("feedback.api_urls")),
+    path("", include("matching.offers_api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -20,7 +21,6 @@ urlpatterns = [
     path("", tenancy_views.home, name="home"),
     path("healthz", tenancy_views.healthz, name="healthz"),
     path("dashboard/", tenancy_views.dashboard, name="dashboard"),
-    path("portal/", tenancy_views.portal, name="portal"),
     path("tenant/switch/", tenancy_views.tenant_switch, name="tenant-switch"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
@@ -29,6 +29,10 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("matching.urls")),
     path("", include("feedback.urls")),
+    path("", include("matching.portal_urls")),
+    path("", include("matching.queue_urls")),
+    path("", include("leadrouter.tenancy.admin_urls")),
+    path("", include("leadrouter.tenancy.audit_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

@@ -1,5 +1,11 @@
 """API v1 routes of the leads app (mounted under /api/v1/ by leadrouter/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from leads import api
+
+urlpatterns = [
+    path("leads/", api.LeadListCreateView.as_view(), name="api-leads"),
+    path("leads/bulk/", api.LeadBulkView.as_view(), name="api-leads-bulk"),
+    path("leads/<int:lead_id>/", api.LeadDetailView.as_view(), name="api-lead"),
+]

@@ -1,5 +1,6 @@
 """Lead profiles: what the customer wants, where, how big, and who to contact."""
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
@@ -96,3 +97,72 @@ class Lead(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.company_name} ({self.get_status_display()})"
+
+
+class IdempotencyRecord(TenantOwned):
+    """The stored answer to an API write sent with an `Idempotency-Key` header.
+
+    `status_code` is null while the first request is still running (its transaction holds the
+    row, so a concurrent request with the same key waits on the unique index, then replays).
+    """
+
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text=_("SHA-256 of method, path, body"))
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="idempotency_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"idempotency {self.key} → {self.status_code}"
+
+
+class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", _("Waiting for the column mapping")
+    QUEUED = "queued", _("Queued")
+    VALIDATING = "validating", _("Checking rows")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    INVALID = "invalid", _("Rows with errors: nothing imported")
+    FAILED = "failed", _("Failed: nothing imported")
+
+
+class ImportJob(TenantOwned):
+    """One CSV upload: the file, the manager's column mapping, progress and per-row errors."""
+
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    filename = models.CharField(max_length=255)
+    # The file is kept in the database so any worker can read it (no shared disk needed).
+    content = models.TextField()
+    delimiter = models.CharField(max_length=1, default=",")
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict, help_text=_("CSV column → lead field"))
+    skip_invalid = models.BooleanField(
+        default=False, help_text=_("import the valid rows even when some rows have errors"))
+    status = models.CharField(max_length=16, choices=ImportStatus.choices,
+                              default=ImportStatus.MAPPING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    existing_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text=_("[{line, fields}]"))
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import {self.filename} ({self.status})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.VALIDATING,
+                               ImportStatus.IMPORTING)

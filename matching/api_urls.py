@@ -1,5 +1,9 @@
 """API v1 routes of the matching app (mounted under /api/v1/ by leadrouter/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from matching.api import RoutingPolicyView
+
+urlpatterns: list = [
+    path("routing-policy/", RoutingPolicyView.as_view(), name="api-routing-policy"),
+]

@@ -119,6 +119,7 @@ class Offer(TenantOwned):
                               default=OfferStatus.PENDING)
     offered_at = models.DateTimeField(default=now)
     expires_at = models.DateTimeField()
+    remind_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     responded_by = models.CharField(max_length=200, blank=True)
@@ -142,3 +143,57 @@ class Offer(TenantOwned):
 
     def __str__(self) -> str:
         return f"offer {self.pk} of lead {self.lead_id} to partner {self.partner_id}"
+
+
+class WebhookEvent(models.TextChoices):
+    LEAD_ROUTED = "lead.routed", "lead.routed"
+    OFFER_CREATED = "offer.created", "offer.created"
+    OFFER_ACCEPTED = "offer.accepted", "offer.accepted"
+    OFFER_REJECTED = "offer.rejected", "offer.rejected"
+    OFFER_EXPIRED = "offer.expired", "offer.expired"
+    LEAD_UNROUTED = "lead.unrouted", "lead.unrouted"
+    LEAD_WON = "lead.won", "lead.won"
+    LEAD_LOST = "lead.lost", "lead.lost"
+
+
+class Webhook(TenantOwned):
+    """A subscription: events of this tenant are POSTed to `url`, signed with `secret`."""
+
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=64)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
+
+
+class WebhookDelivery(TenantOwned):
+    """One event for one subscription, with every attempt's outcome: the delivery log."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField()
+    event = models.CharField(max_length=32)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(default=now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]

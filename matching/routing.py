@@ -1,6 +1,131 @@
-"""Routing a lead: the engine's decision turned into offers. (Being built — see issue 4/5.)"""
+"""Routing a lead: run the engine and record the decision (the audit trail).
+
+`lead_route` does not change the lead or make offers; dispatch turns the decision into
+offers (matching/dispatch.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from leads.models import Lead, LeadStatus
+from matching.engine import LeadProfile, Ranking, assign_batch, rank_lead
+from matching.models import Offer, OfferStatus, RoutingDecision, RoutingPolicy
+from matching.partner_table import partner_table_get
+from matching.policy import policy_current, policy_params
+
+# Offers in these states mean the partner has had its chance with this lead.
+DECLINED_STATUSES = (OfferStatus.REJECTED, OfferStatus.EXPIRED, OfferStatus.RETURNED)
 
 
-def lead_route_and_dispatch(*, lead_id: int) -> None:
-    """Placeholder until the engine lands: leaves the lead as it is."""
-    return None
+def _new_seed() -> int:
+    return secrets.randbits(62)
+
+
+def lead_profile(lead: Lead, *, excluded_partner_ids: list[int] | None = None) -> LeadProfile:
+    """The engine's view of a lead. Partners that declined it or let it expire are excluded
+    (read from its offers unless given)."""
+    if excluded_partner_ids is None:
+        excluded_partner_ids = list(
+            Offer.objects.filter(lead_id=lead.pk, status__in=DECLINED_STATUSES)
+            .values_list("partner_id", flat=True)) if lead.pk else []
+    return LeadProfile(
+        id=lead.pk, industry=lead.industry or "", employees=lead.employees,
+        country=lead.country or "", postal_code=lead.postal_code or "",
+        latitude=lead.latitude, longitude=lead.longitude,
+        deal_value=float(lead.deal_value) if lead.deal_value is not None else None,
+        competencies=list(lead.competencies or []),
+        certifications=list(lead.certifications or []),
+        products=list(lead.products or []), language=lead.language or "",
+        excluded_partner_ids=sorted(set(excluded_partner_ids)),
+    )
+
+
+def lead_rank(*, lead: Lead, policy: RoutingPolicy, seed: int, now: datetime | None = None
+              ) -> Ranking:
+    """Run the engine for one lead without recording anything (used by previews)."""
+    now = now or timezone.now()
+    table = partner_table_get(lead.tenant_id)
+    return rank_lead(table, lead_profile(lead), policy_params(policy), seed=seed,
+                     today=timezone.localdate(now))
+
+
+def _decision(lead: Lead, policy: RoutingPolicy, ranking: Ranking, now: datetime
+              ) -> RoutingDecision:
+    return RoutingDecision(
+        tenant_id=lead.tenant_id, lead=lead, policy=policy, created_at=now,
+        seed=ranking.seed, arm=ranking.arm, candidates=ranking.candidates,
+        excluded=ranking.excluded, eligible_count=ranking.eligible_count,
+        chosen=ranking.chosen)
+
+
+def lead_route(*, lead: Lead, policy: RoutingPolicy | None = None, seed: int | None = None,
+               now: datetime | None = None) -> RoutingDecision:
+    """Rank the tenant's partners for `lead` and record the decision: the policy version,
+    the seed (the same seed replays the same decision), the top candidates with each
+    criterion's value and contribution, exclusion counts and `chosen` — partner ids in offer
+    order (up to max_attempts for cascade, broadcast_count for broadcast, the one suggestion
+    for manual). Leaves the lead and its offers as they are."""
+    now = now or timezone.now()
+    policy = policy or policy_current(tenant=lead.tenant)
+    seed = _new_seed() if seed is None else seed
+    ranking = lead_rank(lead=lead, policy=policy, seed=seed, now=now)
+    decision = _decision(lead, policy, ranking, now)
+    decision.save()
+    return decision
+
+
+def leads_route_batch(*, leads: list[Lead], seed: int | None = None,
+                      now: datetime | None = None) -> list[RoutingDecision]:
+    """Route many leads of one tenant jointly under the partners' capacities (the engine's
+    assign_batch) and record one decision per lead; `chosen[0]` is the lead's assignment."""
+    if not leads:
+        return []
+    tenant_ids = {lead.tenant_id for lead in leads}
+    if len(tenant_ids) != 1:
+        raise ValueError("leads_route_batch routes the leads of one tenant at a time")
+    now = now or timezone.now()
+    seed = _new_seed() if seed is None else seed
+    policy = policy_current(tenant=leads[0].tenant)
+    declined: dict[int, list[int]] = {}
+    for lead_id, partner_id in Offer.objects.filter(
+            lead_id__in=[lead.pk for lead in leads], status__in=DECLINED_STATUSES
+    ).values_list("lead_id", "partner_id"):
+        declined.setdefault(lead_id, []).append(partner_id)
+    profiles = [lead_profile(lead, excluded_partner_ids=declined.get(lead.pk, []))
+                for lead in leads]
+    table = partner_table_get(leads[0].tenant_id)
+    result = assign_batch(table, profiles, policy_params(policy), seed=seed,
+                          today=timezone.localdate(now))
+    decisions = [_decision(lead, policy, ranking, now)
+                 for lead, ranking in zip(leads, result.rankings, strict=True)]
+    with transaction.atomic():
+        return RoutingDecision.objects.bulk_create(decisions)
+
+
+def lead_route_and_dispatch(*, lead_id: int) -> RoutingDecision | None:
+    """Route a lead that is still `new` (idempotent: anything else is left alone).
+    Offers are made by dispatch (matching/dispatch.py), which takes this over."""
+    lead = Lead.objects.filter(pk=lead_id).first()
+    if lead is None or lead.status != LeadStatus.NEW:
+        return None
+    return lead_route(lead=lead)
+
+
+def policies_preview(*, lead: Lead, policies: list[RoutingPolicy], top: int = 5,
+                     now: datetime | None = None) -> list[Ranking]:
+    """The top `top` partners for `lead` under each policy (saved or draft), ranked by score
+    alone — no exploration draw, nothing recorded — so a manager sees what the settings do."""
+    now = now or timezone.now()
+    table = partner_table_get(lead.tenant_id)
+    profile = lead_profile(lead)
+    return [rank_lead(table, profile,
+                      replace(policy_params(policy), exploration="greedy",
+                              exploration_rate=0.0, keep_top=top),
+                      seed=0, today=timezone.localdate(now))
+            for policy in policies]

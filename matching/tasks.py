@@ -1,17 +1,103 @@
-"""Celery entry points of routing and dispatch: thin, by id, idempotent."""
+"""Celery entry points of routing and dispatch: thin, by id, idempotent, acks_late."""
+
+import logging
 
 from celery import shared_task
+from django.utils import timezone
 
+from leadrouter.tenancy.scoping import all_tenants, tenant_scope
 from leadrouter.tenancy.tasks_base import TenantTask
+
+logger = logging.getLogger(__name__)
+
+# Leads still `new` this long after they arrived lost their routing task (broker restart,
+# worker killed before acking): the sweep routes them again.
+STUCK_LEAD_SECONDS = 120
 
 
 @shared_task(base=TenantTask, name="matching.route_lead")
 def route_lead_task(tenant_id: int, lead_id: int) -> None:
-    """Route one lead: run the engine, record the decision, make the offers.
-
-    Enqueued with `delay_on_commit` by ingestion. Running it twice changes nothing: a lead
-    that is no longer `new` is left alone.
-    """
-    from matching.routing import lead_route_and_dispatch
+    """Route one lead and make its offers. Enqueued on commit by ingestion; running it
+    twice changes nothing (a lead that is no longer `new` is left alone)."""
+    from matching.dispatch import lead_route_and_dispatch
 
     lead_route_and_dispatch(lead_id=lead_id)
+
+
+@shared_task(base=TenantTask, name="matching.expire_offers")
+def expire_offers_task(tenant_id: int) -> int:
+    """Fast path for short SLAs; the sweep does the same every minute."""
+    from matching.offers import offers_expire_due
+
+    return offers_expire_due()
+
+
+@shared_task(base=TenantTask, name="matching.deliver_webhook")
+def deliver_webhook_task(tenant_id: int, delivery_id: int) -> None:
+    from matching.webhooks import delivery_attempt
+
+    delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(base=TenantTask, name="matching.notify")
+def notify_task(tenant_id: int, kind: str, object_id: int) -> None:
+    from matching.notifications import notify
+
+    notify(kind=kind, object_id=object_id)
+
+
+@shared_task(name="matching.sweep", acks_late=True)
+def sweep_task() -> dict:
+    """Every minute (beat): expire due offers, send reminders, retry webhooks, re-route
+    leads whose routing task was lost. Finds the tenants with due work across tenants,
+    then does each tenant's work inside its own scope."""
+    totals = {"expired": 0, "reminded": 0, "webhooks": 0, "rerouted": 0}
+    for tenant_id in _tenants_with_due_work():
+        with tenant_scope(tenant_id):
+            for key, count in sweep_tenant(tenant_id=tenant_id).items():
+                totals[key] += count
+    return totals
+
+
+def sweep_tenant(*, tenant_id: int) -> dict:
+    from leads.models import Lead, LeadStatus
+    from matching.dispatch import lead_route_and_dispatch
+    from matching.offers import offers_expire_due, offers_remind_due
+    from matching.webhooks import deliveries_due, delivery_attempt
+
+    counts = {"expired": offers_expire_due(), "reminded": offers_remind_due(), "webhooks": 0,
+              "rerouted": 0}
+    for delivery_id in deliveries_due():
+        delivery_attempt(delivery_id=delivery_id)
+        counts["webhooks"] += 1
+    cutoff = timezone.now() - timezone.timedelta(seconds=STUCK_LEAD_SECONDS)
+    stuck = Lead.objects.filter(status=LeadStatus.NEW, received_at__lte=cutoff,
+                                updated_at__lte=cutoff).values_list("pk", flat=True)[:500]
+    for lead_id in list(stuck):
+        try:
+            lead_route_and_dispatch(lead_id=lead_id)
+            counts["rerouted"] += 1
+        except Exception:  # one broken lead must not stop the sweep for the others
+            logger.exception("re-routing lead %s failed", lead_id)
+    return counts
+
+
+def _tenants_with_due_work() -> list[int]:
+    """Cross-tenant on purpose: which tenants have anything due right now."""
+    from leads.models import Lead, LeadStatus
+    from matching.models import DeliveryStatus, Offer, OfferStatus, WebhookDelivery
+
+    now = timezone.now()
+    cutoff = now - timezone.timedelta(seconds=STUCK_LEAD_SECONDS)
+    with all_tenants():
+        tenant_ids = set(Offer.objects.filter(status=OfferStatus.PENDING, expires_at__lte=now)
+                         .values_list("tenant_id", flat=True).distinct())
+        tenant_ids |= set(Offer.objects.filter(status=OfferStatus.PENDING, remind_at__lte=now,
+                                               reminded_at__isnull=True)
+                          .values_list("tenant_id", flat=True).distinct())
+        tenant_ids |= set(WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            .values_list("tenant_id", flat=True).distinct())
+        tenant_ids |= set(Lead.objects.filter(status=LeadStatus.NEW, received_at__lte=cutoff)
+                          .values_list("tenant_id", flat=True).distinct())
+    return sorted(tenant_ids)

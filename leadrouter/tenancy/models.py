@@ -27,6 +27,17 @@ class Tenant(models.Model):
     duplicate_window_days = models.PositiveIntegerField(default=30)
     # The public web form (e.g. "request a test drive") is reached by this key.
     form_key = models.CharField(max_length=32, unique=True, default=_new_form_key)
+    # Administration (settings page, see leadrouter.tenancy.admin_views)
+    # A small image as a data: URI: shown without a media server, and allowed by the
+    # Content-Security-Policy (img-src 'self' data:). See leadrouter.tenancy.forms.
+    logo = models.TextField(blank=True)
+    closed_lead_retention_days = models.PositiveIntegerField(
+        default=730, help_text=_("closed leads are anonymised after this many days"))
+    # {"weekdays": [0, 1, 2, 3, 4], "start": "08:00", "end": "18:00"} in the tenant's time
+    # zone (Monday = 0); see leadrouter.tenancy.business_hours. Null: none configured.
+    business_hours = models.JSONField(null=True, blank=True)
+    sla_business_hours_only = models.BooleanField(
+        default=False, help_text=_("accept SLAs count only business hours"))
     created_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -129,3 +140,41 @@ class AuditEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+
+class Invitation(TenantOwned):
+    """A one-time link to join a tenant. Only a hash of the token is stored; the token
+    itself exists in the e-mail alone (see leadrouter.tenancy.invitations)."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    partner = models.ForeignKey("partners.Partner", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="partner", partner__isnull=False)
+                | (~models.Q(role="partner") & models.Q(partner__isnull=True)),
+                name="invitation_partner_iff_partner_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.role}"
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet used or revoked and, once sent, not expired."""
+        if self.accepted_at is not None or self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > now()

@@ -29,13 +29,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def portal(request: HttpRequest) -> HttpResponse:
-    if request.membership is None or request.membership.role != Role.PARTNER:
-        raise Http404
-    return render(request, "tenancy/portal.html")
-
-
-@login_required
 @require_POST
 def tenant_switch(request: HttpRequest) -> HttpResponse:
     """Pick which of the user's tenants the next requests run in."""

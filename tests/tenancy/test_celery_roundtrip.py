@@ -35,12 +35,14 @@ def test_it_runs_a_task_through_the_embedded_broker(transactional_db, tenant_a, 
     folder = tmp_path / "broker"
     (folder / "queue").mkdir(parents=True)
     (folder / "processed").mkdir()
+    (folder / "control").mkdir()
     # The worker computes the same folders from VAR_DIR (see settings: embedded transport).
     worker = Worker({"REDIS_URL": "", "VAR_DIR": str(tmp_path)}).start()
     try:
         sender = Celery(broker="filesystem://", broker_transport_options={
             "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed")})
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control")})
         sender.send_task("tenancy.audit_record", args=[tenant_a.pk, "system", "probe.file"],
                          queue=worker.queue)
         assert wait_for(lambda: _audit_rows(tenant_a, "probe.file") == 1), worker.stop()

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from leadrouter.tenancy.api_keys import api_key_create
 from leadrouter.tenancy.models import Tenant
 from leadrouter.tenancy.scoping import tenant_scope
+from partners.selectors import partner_by_reference
 
 
 class Command(BaseCommand):
@@ -20,9 +21,9 @@ class Command(BaseCommand):
         with tenant_scope(tenant_obj):
             partner_obj = None
             if partner:
-                from leadrouter.tenancy.management.commands.create_user import _find_partner
-
-                partner_obj = _find_partner(partner)
+                partner_obj = partner_by_reference(partner)
+                if partner_obj is None:
+                    raise CommandError(f"No partner '{partner}' in this tenant.")
             issued = api_key_create(tenant=tenant_obj, name=name, partner=partner_obj)
         self.stdout.write(self.style.SUCCESS(
             f"API key '{name}' created. It is shown only now; store it safely:"

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from leadrouter.tenancy.models import Role, Tenant
 from leadrouter.tenancy.scoping import tenant_scope
 from leadrouter.tenancy.services import user_create_in_tenant
+from partners.selectors import partner_by_reference
 
 
 class Command(BaseCommand):
@@ -25,7 +26,9 @@ class Command(BaseCommand):
         generated = password is None
         password = password or secrets.token_urlsafe(12)
         with tenant_scope(tenant_obj):
-            partner_obj = _find_partner(partner) if partner else None
+            partner_obj = partner_by_reference(partner) if partner else None
+            if partner and partner_obj is None:
+                raise CommandError(f"No partner '{partner}' in this tenant.")
             try:
                 membership = user_create_in_tenant(
                     tenant=tenant_obj, email=email, role=role, password=password,
@@ -39,14 +42,3 @@ class Command(BaseCommand):
         if generated:
             self.stdout.write(f"Password: {password}")
 
-
-def _find_partner(ref: str):
-    from partners.models import Partner
-
-    query = Partner.objects.filter(external_id=ref)
-    if ref.isdigit():
-        query = query | Partner.objects.filter(pk=int(ref))
-    partner = query.first()
-    if partner is None:
-        raise CommandError(f"No partner '{ref}' in this tenant.")
-    return partner

@@ -1,40 +1,42 @@
-"""The demo tenant: people to log in as, and (as the apps grow) a realistic channel."""
+"""The demo tenant: people to log in as, and a realistic channel with a year of history."""
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from leadrouter.tenancy.models import Role, Tenant
-from leadrouter.tenancy.scoping import tenant_scope
-from leadrouter.tenancy.services import user_create_in_tenant
-
-DEMO_SLUG = "demo"
-DEMO_PASSWORD = "demo-pass-2026"
-DEMO_PEOPLE = [
-    ("admin@demo.leadrouter.local", Role.ADMIN),
-    ("manager@demo.leadrouter.local", Role.MANAGER),
-]
+from leadrouter.demo.seed import DEMO_API_KEY_NAME, DEMO_PASSWORD, HISTORY_LEADS, demo_seed
 
 
 class Command(BaseCommand):
-    help = "Create (or refresh) the demo tenant and print its logins. Safe to run again."
+    help = ("Create the demo tenant (partners in DE/AT/CH, a year of leads and outcomes) and "
+            "print its logins. Safe to run again: it never duplicates data.")
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="do not print logins")
+        parser.add_argument("--history-leads", type=int, default=HISTORY_LEADS,
+                            help="historic leads to generate on the first run")
 
-    def handle(self, *args, quiet_logins=False, **options):
-        with transaction.atomic():
-            tenant, _ = Tenant.objects.get_or_create(
-                slug=DEMO_SLUG,
-                defaults={"name": "Demo Maschinenbau GmbH", "timezone": "Europe/Berlin",
-                          "currency": "EUR"},
-            )
-            logins = []
-            with tenant_scope(tenant):
-                for email, role in DEMO_PEOPLE:
-                    user_create_in_tenant(tenant=tenant, email=email, role=role,
-                                          password=DEMO_PASSWORD)
-                    logins.append((email, role))
+    def handle(self, *args, quiet_logins=False, history_leads=HISTORY_LEADS, **options):
+        report = demo_seed(history_leads=history_leads)
+        tenant = report.tenant
+        if report.created:
+            self.stdout.write(self.style.SUCCESS(
+                f"Demo tenant '{tenant.slug}' created: {report.partners} partners, "
+                f"{report.leads} leads."))
+        else:
+            self.stdout.write(self.style.SUCCESS(
+                f"Demo tenant '{tenant.slug}' is ready ({report.partners} partners, "
+                f"{report.leads} leads; nothing duplicated)."))
+        if report.pending_offers_added and not report.created:
+            self.stdout.write(f"  {report.pending_offers_added} fresh offers added for the "
+                              "demo partner users.")
         if not quiet_logins:
-            self.stdout.write(self.style.SUCCESS(f"Demo tenant '{tenant.slug}' is ready."))
-            for email, role in logins:
-                self.stdout.write(f"  {role:<8} {email}  password: {DEMO_PASSWORD}")
+            for email, role, partner in report.logins:
+                suffix = f"  ({partner})" if partner else ""
+                self.stdout.write(f"  {role:<8} {email}  password: {DEMO_PASSWORD}{suffix}")
+        if report.api_key:
+            self.stdout.write(f"API key '{DEMO_API_KEY_NAME}' (shown only now; store it):")
+            self.stdout.write(f"  {report.api_key}")
+        else:
+            self.stdout.write(
+                f"API key '{DEMO_API_KEY_NAME}' exists (its secret was shown when it was "
+                f"created). For a new one: manage.py create_api_key --tenant {tenant.slug} "
+                "--name 'Demo CRM 2'")

@@ -1,0 +1,348 @@
+"""The manager dashboard's numbers: SQL aggregates only (a constant number of queries per
+page, never a Python loop over leads or events).
+
+Counting rules: leads are counted by when they were received; events (offers, accepts,
+wins, …) by when they happened. A period is [start, end); the previous period is the same
+length right before it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from feedback.aggregates import median_duration
+from feedback.models import (
+    OVERALL,
+    OutcomeEvent,
+    OutcomeKind,
+    PartnerStats,
+    PartnerTier,
+    RuleAction,
+    StatsPeriod,
+    Tier,
+    TierChange,
+)
+from leads.models import Lead, LeadStatus
+from partners.models import Partner, PartnerStatus
+
+ZERO = Decimal("0")
+PERIOD_CHOICES = (7, 30, 90, 180, 365)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+
+    @property
+    def days(self) -> int:
+        return max((self.end - self.start).days, 1)
+
+    @property
+    def previous(self) -> Period:
+        return Period(self.start - (self.end - self.start), self.start)
+
+    @property
+    def last_day(self) -> date:
+        return timezone.localdate(self.end - timedelta(seconds=1))
+
+
+def period_parse(days: str | None, end: str | None = None) -> Period:
+    """`days` (7/30/90/180/365, default 30) ending with the day `end` (ISO date, default
+    today), in the tenant's time zone."""
+    n = int(days) if (days or "").isdigit() and int(days) in PERIOD_CHOICES else 30
+    try:
+        last = date.fromisoformat(end) if end else timezone.localdate()
+    except ValueError:
+        last = timezone.localdate()
+    stop = timezone.make_aware(datetime.combine(last + timedelta(days=1), datetime.min.time()))
+    return Period(stop - timedelta(days=n), stop)
+
+
+def _in(period: Period, field: str = "occurred_at") -> Q:
+    return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
+
+
+EVENT_KINDS = ("offered", "accepted", "rejected", "expired", "returned", "won", "lost")
+
+
+def _event_aggregates(period: Period, prefix: str) -> dict:
+    inp = _in(period)
+    aggs = {f"{prefix}{kind}": Count("id", filter=inp & Q(kind=kind)) for kind in EVENT_KINDS}
+    aggs[f"{prefix}revenue"] = Sum("value", filter=inp & Q(kind=OutcomeKind.WON))
+    aggs[f"{prefix}time_to_accept"] = median_duration(
+        "occurred_at", "offer__offered_at", filter=inp & Q(kind=OutcomeKind.ACCEPTED))
+    aggs[f"{prefix}time_to_close"] = median_duration(
+        "occurred_at", "offer__responded_at",
+        filter=inp & Q(kind__in=[OutcomeKind.WON, OutcomeKind.LOST]))
+    return aggs
+
+
+def _lead_aggregates(period: Period, prefix: str) -> dict:
+    inp = _in(period, "received_at")
+    routed = Q(routed_at__isnull=False) & ~Q(status__in=[LeadStatus.UNROUTED, LeadStatus.NEW,
+                                                         LeadStatus.ROUTING])
+    return {f"{prefix}received": Count("id", filter=inp),
+            f"{prefix}routed": Count("id", filter=inp & routed),
+            f"{prefix}unrouted": Count("id", filter=inp & Q(status=LeadStatus.UNROUTED))}
+
+
+def overview(period: Period) -> dict:
+    """KPIs of the period and the previous one: two queries."""
+    prev = period.previous
+    both = Q(occurred_at__gte=prev.start, occurred_at__lt=period.end)
+    events = OutcomeEvent.objects.filter(both).aggregate(
+        **_event_aggregates(period, "cur_"), **_event_aggregates(prev, "prev_"))
+    leads = Lead.objects.filter(received_at__gte=prev.start, received_at__lt=period.end) \
+        .aggregate(**_lead_aggregates(period, "cur_"), **_lead_aggregates(prev, "prev_"))
+    values = {**events, **leads}
+    rows = []
+    for key, label, kind in KPI_ROWS:
+        cur, old = values.get(f"cur_{key}"), values.get(f"prev_{key}")
+        if key == "routed_pct":
+            cur = _ratio(values["cur_routed"], values["cur_received"])
+            old = _ratio(values["prev_routed"], values["prev_received"])
+        rows.append({"key": key, "label": label, "kind": kind, "current": cur,
+                     "previous": old, "change": _change(cur, old)})
+    funnel = [(str(label), values.get(f"cur_{key}") or 0) for key, label in FUNNEL]
+    leakage = [(str(label), values.get(f"cur_{key}") or 0) for key, label in LEAKAGE]
+    return {"rows": rows, "values": values, "funnel": funnel, "leakage": leakage}
+
+
+def _label(text):
+    from django.utils.translation import gettext_lazy
+
+    return gettext_lazy(text)
+
+
+KPI_ROWS = [
+    ("received", _label("Leads received"), "count"),
+    ("routed_pct", _label("Routed"), "pct"),
+    ("offered", _label("Offers made"), "count"),
+    ("accepted", _label("Offers accepted"), "count"),
+    ("won", _label("Won"), "count"),
+    ("revenue", _label("Revenue won"), "money"),
+    ("time_to_accept", _label("Median time to accept"), "duration"),
+    ("time_to_close", _label("Median time to close"), "duration"),
+    ("expired", _label("Offers expired"), "count"),
+    ("returned", _label("Leads returned"), "count"),
+    ("unrouted", _label("Leads unrouted"), "count"),
+]
+FUNNEL = [("received", _label("Received")), ("routed", _label("Routed")),
+          ("offered", _label("Offers")), ("accepted", _label("Accepted")),
+          ("won", _label("Won"))]
+LEAKAGE = [("expired", _label("Expired offers")), ("returned", _label("Returned leads")),
+           ("unrouted", _label("Unrouted leads"))]
+
+
+def _ratio(a, b) -> float | None:
+    return (a or 0) / b if b else None
+
+
+def _change(cur, old) -> float | None:
+    if cur is None or old is None:
+        return None
+    if isinstance(cur, timedelta):
+        cur, old = cur.total_seconds(), old.total_seconds()
+    cur, old = float(cur), float(old)
+    return (cur - old) / old if old else None
+
+
+# --- Pareto of revenue by partner ---------------------------------------------------------
+
+def pareto(period: Period) -> dict:
+    """Won revenue per partner, biggest first, and the share of the top 20 % of partners
+    (of all partners that are not offboarded). Two queries."""
+    rows = list(OutcomeEvent.objects.filter(_in(period), kind=OutcomeKind.WON,
+                                            partner__isnull=False)
+                .values("partner_id", "partner__name")
+                .annotate(revenue=Coalesce(Sum("value"), ZERO), won=Count("id"))
+                .order_by("-revenue", "partner_id"))
+    partners = Partner.objects.exclude(status=PartnerStatus.OFFBOARDED).count()
+    total = sum((r["revenue"] for r in rows), ZERO)
+    top_n = math.ceil(partners * 0.2) if partners else 0
+    top = sum((r["revenue"] for r in rows[:top_n]), ZERO)
+    cumulative = ZERO
+    for r in rows:
+        cumulative += r["revenue"]
+        r["share"] = float(r["revenue"] / total) if total else 0.0
+        r["cumulative"] = float(cumulative / total) if total else 0.0
+    return {"rows": rows, "total": total, "partners": partners, "top_n": top_n,
+            "top_share": float(top / total) if total else None}
+
+
+# --- Tiers --------------------------------------------------------------------------------
+
+def tier_distribution() -> list[dict]:
+    counts = dict(PartnerTier.objects.filter(partner__status__in=[PartnerStatus.ACTIVE,
+                                                                   PartnerStatus.PAUSED])
+                  .values_list("tier").annotate(n=Count("id")).order_by())
+    active = Partner.objects.exclude(status=PartnerStatus.OFFBOARDED).count()
+    counts[Tier.NEW] = counts.get(Tier.NEW, 0) + max(active - sum(counts.values()), 0)
+    return [{"tier": t, "label": t.label, "count": counts.get(t, 0)} for t in Tier]
+
+
+def tier_movement(period: Period) -> list[dict]:
+    return list(TierChange.objects.filter(_in(period, "created_at"))
+                .values("from_tier", "to_tier").annotate(count=Count("id"))
+                .order_by("-count", "from_tier", "to_tier"))
+
+
+# --- SLA breaches -------------------------------------------------------------------------
+
+def sla_breaches(period: Period, limit: int = 10) -> list[dict]:
+    """Partners who let the most offers expire in the period."""
+    return list(OutcomeEvent.objects.filter(_in(period), kind=OutcomeKind.EXPIRED,
+                                            partner__isnull=False)
+                .values("partner_id", "partner__name").annotate(expired=Count("id"))
+                .order_by("-expired", "partner_id")[:limit])
+
+
+# --- ROMI ---------------------------------------------------------------------------------
+
+def romi(period: Period) -> list[dict]:
+    """Per source and campaign of the leads received in the period: cost, won revenue,
+    ROMI = (revenue − cost) / cost. One query."""
+    rows = list(Lead.objects.filter(_in(period, "received_at"))
+                .values("source", "campaign")
+                .annotate(leads=Count("id"), cost=Coalesce(Sum("cost"), ZERO),
+                          won=Count("id", filter=Q(status=LeadStatus.WON)),
+                          revenue=Coalesce(Sum("deal_value", filter=Q(status=LeadStatus.WON)),
+                                           ZERO))
+                .order_by("source", "campaign"))
+    for r in rows:
+        r["romi"] = float((r["revenue"] - r["cost"]) / r["cost"]) if r["cost"] else None
+        r["cost_per_won"] = (r["cost"] / r["won"]) if r["won"] else None
+    return rows
+
+
+# --- Leaderboard --------------------------------------------------------------------------
+
+LEADERBOARD_SORTS = {
+    "name": "partner__name", "offers": "offers", "accepts": "accepts",
+    "accept_rate": "accept_rate", "won": "won", "conversion": "conversion",
+    "revenue": "revenue", "time_to_accept": "time_to_accept", "expired": "expired",
+}
+
+
+def leaderboard(period: Period, sort: str = "-revenue", limit: int | None = 50
+                ) -> list[dict]:
+    """Per partner in the period, sortable by any column (prefix "-" for descending)."""
+    from django.db.models import ExpressionWrapper, FloatField
+
+    key = sort.lstrip("-")
+    if key not in LEADERBOARD_SORTS:
+        sort, key = "-revenue", "revenue"
+    field = F(LEADERBOARD_SORTS[key])
+    order = field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True)
+    answered = Q(kind__in=[OutcomeKind.ACCEPTED, OutcomeKind.REJECTED, OutcomeKind.EXPIRED])
+    closed = Q(kind__in=[OutcomeKind.WON, OutcomeKind.LOST])
+    rows = (OutcomeEvent.objects.filter(_in(period), partner__isnull=False)
+            .values("partner_id", "partner__name", "partner__status",
+                    "partner__tier_state__tier")
+            .annotate(offers=Count("id", filter=Q(kind=OutcomeKind.OFFERED)),
+                      accepts=Count("id", filter=Q(kind=OutcomeKind.ACCEPTED)),
+                      answered=Count("id", filter=answered),
+                      expired=Count("id", filter=Q(kind=OutcomeKind.EXPIRED)),
+                      won=Count("id", filter=Q(kind=OutcomeKind.WON)),
+                      closed=Count("id", filter=closed),
+                      revenue=Coalesce(Sum("value", filter=Q(kind=OutcomeKind.WON)), ZERO),
+                      time_to_accept=median_duration(
+                          "occurred_at", "offer__offered_at",
+                          filter=Q(kind=OutcomeKind.ACCEPTED)))
+            .annotate(accept_rate=ExpressionWrapper(
+                          F("accepts") * 1.0 / _nullif(F("answered")), output_field=FloatField()),
+                      conversion=ExpressionWrapper(
+                          F("won") * 1.0 / _nullif(F("closed")), output_field=FloatField()))
+            .order_by(order, "partner_id"))
+    return list(rows[:limit] if limit else rows)
+
+
+def _nullif(expression):
+    from django.db.models import Value
+    from django.db.models.functions import NullIf
+
+    return NullIf(expression, Value(0))
+
+
+# --- One partner --------------------------------------------------------------------------
+
+def partner_segments(partner_id: int) -> list[dict]:
+    """The partner's conversion (won / closed) and accept rate per segment over the sliding
+    window, against the tenant average in the same segment. Two queries."""
+    own = {r.segment: r for r in PartnerStats.objects.filter(
+        partner_id=partner_id, period=StatsPeriod.WINDOW).exclude(segment=OVERALL)}
+    tenant = {r["segment"]: r for r in PartnerStats.objects.filter(
+        period=StatsPeriod.WINDOW, segment__in=list(own))
+        .values("segment").annotate(accepts=Sum("accepts"), rejects=Sum("rejects"),
+                                    expiries=Sum("expiries"), won=Sum("won"),
+                                    lost=Sum("lost")).order_by()}
+    rows = []
+    for segment, r in sorted(own.items()):
+        t = tenant.get(segment, {})
+        t_closed = (t.get("won") or 0) + (t.get("lost") or 0)
+        t_answered = (t.get("accepts") or 0) + (t.get("rejects") or 0) + (t.get("expiries") or 0)
+        conversion, avg = r.conversion_closed, _ratio(t.get("won"), t_closed)
+        rows.append({
+            "segment": segment, "offers": r.offers, "accept_rate": r.accept_rate,
+            "tenant_accept_rate": _ratio(t.get("accepts"), t_answered),
+            "closed": r.closed, "won": r.won, "conversion": conversion,
+            "tenant_conversion": avg, "revenue": r.revenue,
+            "verdict": _verdict(conversion, avg, r.closed),
+        })
+    return rows
+
+
+def _verdict(value: float | None, average: float | None, closed: int) -> str:
+    """strength / weakness / even / too few (fewer than 3 closed leads say nothing)."""
+    if value is None or average is None or closed < 3:
+        return "few"
+    if value >= average * 1.2 and value > average:
+        return "strength"
+    if value <= average * 0.8 and value < average:
+        return "weakness"
+    return "even"
+
+
+def partner_reasons(partner_id: int) -> dict:
+    """Reject and loss reasons (all time and window), from the overall statistics rows."""
+    rows = {r.period: r for r in PartnerStats.objects.filter(partner_id=partner_id,
+                                                              segment=OVERALL)}
+    result = {}
+    for period in StatsPeriod.values:
+        r = rows.get(period)
+        result[period] = {
+            "reject": sorted((r.reject_reasons if r else {}).items(), key=lambda i: -i[1]),
+            "loss": sorted((r.loss_reasons if r else {}).items(), key=lambda i: -i[1]),
+        }
+    return result
+
+
+def partner_trend(partner_id: int, months: int = 12) -> list[dict]:
+    """Offers, accepts, won and revenue per month over the last `months`. One query."""
+    since = timezone.now() - timedelta(days=31 * months)
+    return list(OutcomeEvent.objects.filter(partner_id=partner_id, occurred_at__gte=since)
+                .annotate(month=TruncMonth("occurred_at")).values("month")
+                .annotate(offers=Count("id", filter=Q(kind=OutcomeKind.OFFERED)),
+                          accepts=Count("id", filter=Q(kind=OutcomeKind.ACCEPTED)),
+                          won=Count("id", filter=Q(kind=OutcomeKind.WON)),
+                          lost=Count("id", filter=Q(kind=OutcomeKind.LOST)),
+                          revenue=Coalesce(Sum("value", filter=Q(kind=OutcomeKind.WON)), ZERO))
+                .order_by("month"))
+
+
+def rule_actions(period: Period | None = None, partner_id: int | None = None,
+                 limit: int = 100):
+    actions = RuleAction.objects.select_related("partner").order_by("-created_at", "-id")
+    if partner_id is not None:
+        actions = actions.filter(partner_id=partner_id)
+    if period is not None:
+        actions = actions.filter(_in(period, "created_at"))
+    return actions[:limit]

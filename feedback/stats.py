@@ -1,0 +1,216 @@
+"""Partner statistics derived from outcome events: incrementally and by full recompute.
+
+Both paths feed the same facts through the same `_apply`, so they agree by construction
+(and tests/feedback/test_stats_recompute.py checks it over random event streams):
+
+- `stats_apply(event=..., lead=..., offer=...)` — called by `event_record` inside the
+  service's transaction; locks the partner's (at most four) rows and adds the event.
+- `stats_recompute(now=...)` — deletes and rebuilds the current tenant's rows from all its
+  events (nightly and `manage.py recompute_stats`).
+
+Rows: per partner × segment ("" = overall) × period ("all" / "window"). The window is
+the last `window_days` (default 180) before *now*: an event enters window rows when it
+happens, and leaves them at the next rebuild (nightly) — see docs/feedback.md.
+
+Medians: durations are kept as a sorted list of [epoch, seconds] pairs, the most recent
+DURATION_CAP per row, and the medians stored next to them; order of arrival does not matter.
+"""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from feedback.models import OVERALL, OutcomeEvent, OutcomeKind, PartnerStats, StatsPeriod
+from feedback.tenant_settings import feedback_settings_get
+from matching.engine.types import segment_of
+
+DURATION_CAP = 500
+COUNTED_KINDS = frozenset({OutcomeKind.OFFERED, OutcomeKind.ACCEPTED, OutcomeKind.REJECTED,
+                           OutcomeKind.EXPIRED, OutcomeKind.RETURNED, OutcomeKind.WON,
+                           OutcomeKind.LOST})
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What statistics need of one event (from a model instance or a values() row)."""
+
+    id: int
+    partner_id: int
+    kind: str
+    reason: str
+    value: Decimal | None
+    occurred_at: datetime
+    segment: str
+    accept_seconds: int | None
+    close_seconds: int | None
+
+
+def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
+    if later is None or earlier is None:
+        return None
+    return max(int((later - earlier).total_seconds()), 0)
+
+
+def facts_of(*, event_id: int, partner_id: int, kind: str, reason: str, value,
+             occurred_at: datetime, industry: str, employees: int | None,
+             offered_at: datetime | None, responded_at: datetime | None) -> EventFacts:
+    """Time to accept: offer made → accepted. Time to close: offer accepted → won/lost."""
+    return EventFacts(
+        id=event_id, partner_id=partner_id, kind=kind, reason=reason or "",
+        value=value, occurred_at=occurred_at, segment=segment_of(industry or "", employees),
+        accept_seconds=_seconds(occurred_at, offered_at) if kind == OutcomeKind.ACCEPTED
+        else None,
+        close_seconds=_seconds(occurred_at, responded_at)
+        if kind in (OutcomeKind.WON, OutcomeKind.LOST) else None,
+    )
+
+
+def _insert_duration(durations: list, occurred_at: datetime, seconds: int) -> None:
+    bisect.insort(durations, [int(occurred_at.timestamp()), seconds])
+    if len(durations) > DURATION_CAP:
+        del durations[: len(durations) - DURATION_CAP]
+
+
+def _median(durations: list) -> float | None:
+    return float(statistics.median(s for _, s in durations)) if durations else None
+
+
+def _refresh_medians(row: PartnerStats) -> None:
+    row.median_accept_seconds = _median(row.accept_durations)
+    row.median_close_seconds = _median(row.close_durations)
+
+
+def _count(counter: dict, key: str) -> None:
+    counter[key] = counter.get(key, 0) + 1
+
+
+def _apply(row: PartnerStats, f: EventFacts) -> None:
+    """Add one event to one row (the one rule both paths share)."""
+    kind = f.kind
+    if kind == OutcomeKind.OFFERED:
+        row.offers += 1
+    elif kind == OutcomeKind.ACCEPTED:
+        row.accepts += 1
+        row.expiry_streak = 0
+        if f.accept_seconds is not None:
+            _insert_duration(row.accept_durations, f.occurred_at, f.accept_seconds)
+    elif kind == OutcomeKind.REJECTED:
+        row.rejects += 1
+        row.expiry_streak = 0
+        _count(row.reject_reasons, f.reason or "other")
+    elif kind == OutcomeKind.EXPIRED:
+        row.expiries += 1
+        row.expiry_streak += 1
+        row.last_expired_event = f.id
+    elif kind == OutcomeKind.RETURNED:
+        row.returns += 1
+    elif kind in (OutcomeKind.WON, OutcomeKind.LOST):
+        if kind == OutcomeKind.WON:
+            row.won += 1
+            row.revenue = Decimal(row.revenue) + (f.value or Decimal("0"))
+        else:
+            row.lost += 1
+            _count(row.loss_reasons, f.reason or "other")
+        if f.close_seconds is not None:
+            _insert_duration(row.close_durations, f.occurred_at, f.close_seconds)
+
+
+def _row_keys(f: EventFacts, window_start: datetime) -> list[tuple[str, str]]:
+    periods = [StatsPeriod.ALL]
+    if f.occurred_at >= window_start:
+        periods.append(StatsPeriod.WINDOW)
+    return [(segment, period) for segment in (OVERALL, f.segment) for period in periods]
+
+
+def _window_start(tenant_id: int, now: datetime) -> datetime:
+    return now - timedelta(days=feedback_settings_get(tenant=tenant_id).window_days)
+
+
+def stats_apply(*, event: OutcomeEvent, lead, offer=None, now: datetime | None = None) -> None:
+    """Add one just-recorded event to its partner's statistics. Call inside the service's
+    transaction (event_record does): the partner's rows are locked, so concurrent events of
+    one partner add up."""
+    if event.partner_id is None or event.kind not in COUNTED_KINDS:
+        return
+    f = facts_of(event_id=event.pk, partner_id=event.partner_id, kind=event.kind,
+                 reason=event.reason, value=event.value, occurred_at=event.occurred_at,
+                 industry=lead.industry, employees=lead.employees,
+                 offered_at=offer.offered_at if offer is not None else None,
+                 responded_at=offer.responded_at if offer is not None else None)
+    now = now or timezone.now()
+    keys = _row_keys(f, _window_start(event.tenant_id, now))
+    with transaction.atomic():
+        rows = _locked_rows(event.tenant_id, f.partner_id, keys)
+        if len(rows) < len(keys):
+            PartnerStats.objects.bulk_create(
+                [PartnerStats(tenant_id=event.tenant_id, partner_id=f.partner_id,
+                              segment=segment, period=period)
+                 for segment, period in keys if (segment, period) not in rows],
+                ignore_conflicts=True)
+            rows = _locked_rows(event.tenant_id, f.partner_id, keys)
+        for row in rows.values():
+            _apply(row, f)
+            _refresh_medians(row)
+            row.updated_at = now
+        PartnerStats.objects.bulk_update(list(rows.values()), UPDATED_FIELDS)
+
+
+UPDATED_FIELDS = ["offers", "accepts", "rejects", "expiries", "returns", "won", "lost",
+                  "revenue", "reject_reasons", "loss_reasons", "accept_durations",
+                  "close_durations", "median_accept_seconds", "median_close_seconds",
+                  "expiry_streak", "last_expired_event", "updated_at"]
+
+
+def _locked_rows(tenant_id: int, partner_id: int, keys) -> dict[tuple[str, str], PartnerStats]:
+    segments = {segment for segment, _ in keys}
+    periods = {period for _, period in keys}
+    rows = (PartnerStats.objects.select_for_update()
+            .filter(tenant_id=tenant_id, partner_id=partner_id, segment__in=segments,
+                    period__in=periods).order_by("id"))
+    return {(r.segment, r.period): r for r in rows if (r.segment, r.period) in keys}
+
+
+def events_as_facts(queryset=None):
+    """Every counted event of the current tenant as facts, oldest first (streaming)."""
+    queryset = queryset if queryset is not None else OutcomeEvent.objects.all()
+    rows = (queryset.filter(kind__in=list(COUNTED_KINDS), partner__isnull=False)
+            .order_by("occurred_at", "id")
+            .values_list("id", "partner_id", "kind", "reason", "value", "occurred_at",
+                         "lead__industry", "lead__employees", "offer__offered_at",
+                         "offer__responded_at"))
+    for (event_id, partner_id, kind, reason, value, occurred_at, industry, employees,
+         offered_at, responded_at) in rows.iterator(chunk_size=5000):
+        yield facts_of(event_id=event_id, partner_id=partner_id, kind=kind, reason=reason,
+                       value=value, occurred_at=occurred_at, industry=industry,
+                       employees=employees, offered_at=offered_at, responded_at=responded_at)
+
+
+def stats_recompute(*, tenant_id: int, now: datetime | None = None) -> int:
+    """Rebuild the tenant's statistics from all its events; returns the number of rows.
+    Runs in the tenant's scope."""
+    now = now or timezone.now()
+    window_start = _window_start(tenant_id, now)
+    rows: dict[tuple[int, str, str], PartnerStats] = {}
+    for f in events_as_facts():
+        for segment, period in _row_keys(f, window_start):
+            key = (f.partner_id, segment, period)
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = PartnerStats(tenant_id=tenant_id, partner_id=f.partner_id,
+                                               segment=segment, period=period, updated_at=now,
+                                               reject_reasons={}, loss_reasons={},
+                                               accept_durations=[], close_durations=[])
+            _apply(row, f)
+    for row in rows.values():
+        _refresh_medians(row)
+    with transaction.atomic():
+        PartnerStats.objects.filter(tenant_id=tenant_id).delete()
+        PartnerStats.objects.bulk_create(rows.values(), batch_size=1000)
+    return len(rows)

@@ -1,0 +1,1 @@
+"""The security baseline: login throttling, API rate limits, CSP support, log hygiene."""

@@ -1,0 +1,208 @@
+"""Lead ingestion: one path for every channel (API, bulk API, CSV import, web form, manual).
+
+Every channel calls `lead_ingest` (one lead) or `leads_ingest_bulk` (many). The rules:
+- validation per field (leads.validation), unknown taxonomy codes refused with the known
+  ones listed — or created, when the tenant allows it;
+- the same `external_id` again → the existing lead, unchanged;
+- the same normalised contact e-mail + company within the tenant's duplicate window → saved,
+  but flagged `duplicate_of` the earlier lead (not merged: a manager decides);
+- coordinates from the offline geocoder, `geocode_status` saying whether the place was found;
+- an audit event per new lead; routing enqueued after the commit.
+A batch is written with a few queries whatever its size (taxonomy, existing external ids,
+duplicate candidates, one INSERT for the leads, one for the audit events).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from leadrouter.api_errors import DomainError
+from leadrouter.tenancy.audit import actor_label
+from leadrouter.tenancy.models import AuditEvent, Tenant
+from leads.geocoding import geocode
+from leads.models import GeocodeStatus, Lead, LeadChannel
+from leads.validation import LeadRules, company_key, lead_clean
+from partners.models import TaxonomyTerm
+
+BULK_MAX_ITEMS = 1000
+
+
+class IngestStatus:
+    CREATED = "created"
+    EXISTING = "existing"
+    ERROR = "error"
+
+
+@dataclass
+class IngestResult:
+    """What became of one item of a batch."""
+
+    index: int
+    status: str
+    lead: Lead | None = None
+    errors: dict | None = None
+
+    @property
+    def lead_id(self) -> int | None:
+        return self.lead.pk if self.lead is not None else None
+
+
+def _routing_enabled() -> bool:
+    # Benchmarks of ingestion alone switch routing off; the product always routes.
+    return getattr(settings, "LEADS_ROUTE_ON_INGEST", True)
+
+
+def _invalid(errors: dict) -> DomainError:
+    names = ", ".join(errors)
+    return DomainError(f"Invalid input in: {names}.", code="invalid", status_code=400,
+                       fields=errors)
+
+
+def lead_ingest(*, tenant: Tenant, actor, data: dict, channel: str) -> tuple[Lead, bool]:
+    """Ingest one lead. Returns (lead, created): the existing lead and False when its
+    `external_id` is already known. Raises DomainError (400, a message per field) when
+    the data is invalid."""
+    (result,) = leads_ingest_bulk(tenant=tenant, actor=actor, items=[data], channel=channel)
+    if result.status == IngestStatus.ERROR:
+        raise _invalid(result.errors or {})
+    return result.lead, result.status == IngestStatus.CREATED
+
+
+def leads_ingest_bulk(*, tenant: Tenant, actor, items: list, channel: str
+                      ) -> list[IngestResult]:
+    """Ingest a batch; a result per item in input order. A bad item does not sink the rest:
+    it gets an `error` result with a message per field, the good ones are written together
+    in one transaction (all of them or none, if the database fails)."""
+    if channel not in LeadChannel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return _ingest_batch(tenant=tenant, actor=actor, items=items, channel=channel)
+        except IntegrityError:
+            # A concurrent request inserted one of our external ids between our check and our
+            # insert. Run once more: the re-check now finds it and answers `existing`.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _ingest_batch(*, tenant: Tenant, actor, items: list, channel: str) -> list[IngestResult]:
+    rules = LeadRules.load(tenant=tenant)
+    results: list[IngestResult | None] = [None] * len(items)
+    valid: list[tuple[int, dict]] = []
+    for index, data in enumerate(items):
+        cleaned, errors = lead_clean(data, rules=rules)
+        if errors:
+            results[index] = IngestResult(index=index, status=IngestStatus.ERROR, errors=errors)
+        else:
+            valid.append((index, cleaned))
+
+    existing = _existing_by_external_id(c["external_id"] for _, c in valid)
+    earlier = _duplicate_candidates(tenant=tenant, emails={c["contact_email"] for _, c in valid})
+    new_terms: dict[str, set[str]] = {}
+    received_at = timezone.now()
+    to_create: list[tuple[int, Lead]] = []
+    batch_external: dict[str, int] = {}  # external id → index of its first item in the batch
+    batch_dupes: list[tuple[Lead, int]] = []  # (lead, index of the earlier batch item)
+    batch_people: dict[tuple[str, str], int] = {}
+    for index, cleaned in valid:
+        external_id = cleaned["external_id"]
+        if external_id in existing:
+            results[index] = IngestResult(index=index, status=IngestStatus.EXISTING,
+                                          lead=existing[external_id])
+            continue
+        if external_id and external_id in batch_external:
+            results[index] = IngestResult(index=index, status=IngestStatus.EXISTING,
+                                          lead=results[batch_external[external_id]].lead)
+            continue
+        for kind, codes in cleaned.pop("new_terms").items():
+            new_terms.setdefault(kind, set()).update(codes)
+        lead = _lead_build(tenant=tenant, cleaned=cleaned, channel=channel,
+                           received_at=received_at)
+        person = (cleaned["contact_email"], company_key(cleaned["company_name"]))
+        if cleaned["contact_email"]:
+            if person in earlier:
+                lead.duplicate_of_id = earlier[person]
+            elif person in batch_people:
+                batch_dupes.append((lead, batch_people[person]))
+            else:
+                batch_people[person] = index
+        if external_id:
+            batch_external[external_id] = index
+        results[index] = IngestResult(index=index, status=IngestStatus.CREATED, lead=lead)
+        to_create.append((index, lead))
+
+    if new_terms:
+        _terms_create(tenant=tenant, new_terms=new_terms)
+    if to_create:
+        Lead.objects.bulk_create([lead for _, lead in to_create], batch_size=1000)
+        if batch_dupes:
+            for lead, first_index in batch_dupes:
+                lead.duplicate_of_id = results[first_index].lead.pk
+            Lead.objects.bulk_update([lead for lead, _ in batch_dupes], ["duplicate_of"])
+        _audit_received(tenant=tenant, actor=actor, leads=[lead for _, lead in to_create],
+                        channel=channel)
+        if _routing_enabled():
+            from matching.tasks import route_lead_task
+
+            for _, lead in to_create:
+                route_lead_task.delay_on_commit(tenant.pk, lead.pk)
+    return results  # type: ignore[return-value]
+
+
+def _lead_build(*, tenant: Tenant, cleaned: dict, channel: str, received_at) -> Lead:
+    lead = Lead(tenant=tenant, channel=channel, received_at=received_at, **cleaned)
+    point = geocode(country=lead.country, postal_code=lead.postal_code, city=lead.city)
+    if point is None:
+        lead.geocode_status = GeocodeStatus.UNKNOWN
+    else:
+        lead.latitude, lead.longitude = point
+        lead.geocode_status = GeocodeStatus.FOUND
+    return lead
+
+
+def _existing_by_external_id(external_ids: Iterable[str | None]) -> dict[str, Lead]:
+    wanted = {external_id for external_id in external_ids if external_id}
+    if not wanted:
+        return {}
+    return {lead.external_id: lead for lead in Lead.objects.filter(external_id__in=wanted)}
+
+
+def _duplicate_candidates(*, tenant: Tenant, emails: set[str]) -> dict[tuple[str, str], int]:
+    """(e-mail, company key) → id of the earliest lead inside the duplicate window."""
+    emails.discard("")
+    if not emails or not tenant.duplicate_window_days:
+        return {}
+    since = timezone.now() - timedelta(days=tenant.duplicate_window_days)
+    rows = (Lead.objects.filter(contact_email__in=emails, received_at__gte=since)
+            .order_by("received_at", "id")
+            .values_list("id", "contact_email", "company_name"))
+    earliest: dict[tuple[str, str], int] = {}
+    for lead_id, email, company in rows:
+        earliest.setdefault((email, company_key(company)), lead_id)
+    return earliest
+
+
+def _terms_create(*, tenant: Tenant, new_terms: dict[str, set[str]]) -> None:
+    TaxonomyTerm.objects.bulk_create(
+        [TaxonomyTerm(tenant=tenant, kind=kind, code=code, name=code)
+         for kind, codes in new_terms.items() for code in sorted(codes)],
+        ignore_conflicts=True,
+    )
+
+
+def _audit_received(*, tenant: Tenant, actor, leads: list[Lead], channel: str) -> None:
+    # One INSERT for the whole batch (audit_record would be one per lead).
+    label = actor_label(actor)
+    now = timezone.now()
+    AuditEvent.objects.bulk_create([
+        AuditEvent(tenant=tenant, created_at=now, actor=label, action="lead.received",
+                   target_type="leads.lead", target_id=str(lead.pk),
+                   data={"channel": channel, "duplicate_of": lead.duplicate_of_id})
+        for lead in leads
+    ], batch_size=1000)

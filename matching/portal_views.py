@@ -1,0 +1,164 @@
+"""The partner portal: offers to answer, leads to work, outcomes to report."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from feedback.models import LossReason, OutcomeKind
+from feedback.services import outcome_record
+from leadrouter.api_errors import DomainError
+from leadrouter.tenancy.audit import audit_record
+from leadrouter.tenancy.models import Role
+from matching import selectors
+from matching.models import RejectReason
+from matching.offers import offer_accept, offer_reject
+
+
+def _partner_id(request: HttpRequest) -> int:
+    membership = request.membership
+    if membership is None or membership.role != Role.PARTNER or membership.partner_id is None:
+        raise Http404
+    return membership.partner_id
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    partner_id = _partner_id(request)
+    offers = list(selectors.partner_offers_open(partner_id=partner_id))
+    context = {"offers": [_offer_card(o) for o in offers], "reasons": RejectReason.choices,
+               "now": timezone.now()}
+    template = "matching/portal_inbox.html"
+    if request.htmx:
+        template += "#offer-list"
+    return render(request, template, context)
+
+
+@login_required
+def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
+    offer = selectors.get_offer_for_partner(offer_id=offer_id, partner_id=_partner_id(request))
+    return render(request, "matching/portal_offer.html",
+                  {"card": _offer_card(offer), "reasons": RejectReason.choices})
+
+
+@login_required
+@require_POST
+def offer_accept_view(request: HttpRequest, offer_id: int) -> HttpResponse:
+    partner_id = _partner_id(request)
+    offer = selectors.get_offer_for_partner(offer_id=offer_id, partner_id=partner_id)
+    try:
+        offer_accept(offer_id=offer.pk, partner_id=partner_id, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal")
+    messages.success(request, _("Lead accepted. The contact details are below."))
+    return redirect("portal-lead", lead_id=offer.lead_id)
+
+
+@login_required
+@require_POST
+def offer_reject_view(request: HttpRequest, offer_id: int) -> HttpResponse:
+    partner_id = _partner_id(request)
+    offer = selectors.get_offer_for_partner(offer_id=offer_id, partner_id=partner_id)
+    try:
+        offer_reject(offer_id=offer.pk, partner_id=partner_id, actor=request.user,
+                     reason=request.POST.get("reason", ""), note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message + " " + " ".join(
+            m for ms in exc.fields.values() for m in ms))
+        return redirect("portal-offer", offer_id=offer.pk)
+    messages.success(request, _("Offer declined. Thank you for the reason."))
+    return redirect("portal")
+
+
+@login_required
+def my_leads(request: HttpRequest) -> HttpResponse:
+    leads = selectors.partner_leads(partner_id=_partner_id(request))[:200]
+    return render(request, "matching/portal_leads.html", {"leads": leads})
+
+
+@login_required
+def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
+    partner_id = _partner_id(request)
+    lead = selectors.get_lead_for_partner(lead_id=lead_id, partner_id=partner_id)
+    # Every reveal of contact data is audited.
+    audit_record(tenant=lead.tenant_id, actor=request.user, action="lead.contact_revealed",
+                 target=lead, data={"partner": partner_id})
+    return render(request, "matching/portal_lead.html", {
+        "lead": lead, "events": lead.events.order_by("occurred_at", "id"),
+        "statuses": [(k, v) for k, v in OutcomeKind.choices
+                     if k in ("contacted", "qualified", "proposal", "won", "lost")],
+        "loss_reasons": LossReason.choices,
+        "open": lead.status in ("accepted", "in_progress"),
+    })
+
+
+@login_required
+@require_POST
+def lead_outcome_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    partner_id = _partner_id(request)
+    lead = selectors.get_lead_for_partner(lead_id=lead_id, partner_id=partner_id)
+    status = request.POST.get("status", "")
+    try:
+        value = _decimal(request.POST.get("value", ""))
+        outcome_record(lead_id=lead.pk, partner_id=partner_id, actor=request.user,
+                       status=status, value=value, reason=request.POST.get("reason", ""),
+                       note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message + " " + " ".join(
+            m for ms in exc.fields.values() for m in ms))
+        return redirect("portal-lead", lead_id=lead.pk)
+    if status == "returned":
+        messages.success(request, _("Lead returned. It will be offered to another partner."))
+        return redirect("portal-leads")
+    messages.success(request, _("Status saved."))
+    return redirect("portal-lead", lead_id=lead.pk)
+
+
+def _decimal(raw: str) -> Decimal | None:
+    raw = raw.strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation as exc:
+        raise DomainError(_("The value is not a number."), code="invalid", status_code=400,
+                          fields={"value": [_("Enter an amount like 12500.00.")]}) from exc
+
+
+def size_class(employees: int | None) -> str:
+    if employees is None:
+        return _("unknown size")
+    if employees < 10:
+        return _("1–9 employees")
+    if employees < 50:
+        return _("10–49 employees")
+    if employees < 250:
+        return _("50–249 employees")
+    if employees < 1000:
+        return _("250–999 employees")
+    return _("1000+ employees")
+
+
+def _offer_card(offer) -> dict:
+    """What a partner needs to decide — and nothing that identifies the contact."""
+    lead = offer.lead
+    return {
+        "offer": offer,
+        "industry": lead.industry,
+        "size": size_class(lead.employees),
+        "region": f"{lead.postal_code[:2]}… {lead.city}".strip() if lead.postal_code
+        else lead.city,
+        "country": lead.country,
+        "deal_value": lead.deal_value,
+        "currency": lead.currency,
+        "products": lead.products,
+        "competencies": lead.competencies,
+        "why": selectors.top_criteria(offer),
+        "seconds_left": max(0, int((offer.expires_at - timezone.now()).total_seconds())),
+    }

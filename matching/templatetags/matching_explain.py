@@ -1,0 +1,68 @@
+"""Words for routing decisions: criteria, rules and exclusion counts."""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+CRITERION_LABELS = {
+    "industry": _("Industry"), "competency": _("Competencies"), "size": _("Size fit"),
+    "distance": _("Distance"), "certification": _("Certifications"),
+    "level": _("Partner level"), "accept": _("Acceptance (exponent)"),
+    "win": _("Win rate (exponent)"), "load": _("Free capacity (exponent)"),
+    "p_accept": _("Acceptance rate"), "p_win": _("Win rate"),
+}
+RULE_LABELS = {
+    "status": _("Active and not paused"), "declined": _("Has not declined this lead"),
+    "territory": _("Inside territory"), "language": _("Speaks the lead's language"),
+    "product": _("Requested products available"),
+    "certification": _("Required certifications valid"),
+    "deal_band": _("Deal value inside the partner's band"),
+    "capacity": _("Capacity left"),
+}
+EXCLUSION_WORDS = {
+    "territory": ("%d outside territory", "%d outside territory"),
+    "certification": ("%d missing certification", "%d missing certification"),
+    "product": ("%d without the product available", "%d without the product available"),
+    "capacity": ("%d at capacity", "%d at capacity"),
+    "deal_band": ("%d with the deal outside their band",
+                  "%d with the deal outside their band"),
+    "status": ("%d paused or inactive", "%d paused or inactive"),
+    "declined": ("%d already declined or let it expire",
+                 "%d already declined or let it expire"),
+    "language": ("%d not speaking the language", "%d not speaking the language"),
+}
+SHOWN_CRITERIA = ("industry", "competency", "size", "distance", "certification", "level",
+                  "p_accept", "p_win", "load")
+
+
+@register.filter
+def excluded_words(excluded: dict | None) -> str:
+    """{'territory': 9, 'certification': 3} → '9 outside territory, 3 missing certification'."""
+    parts = []
+    for reason, count in sorted((excluded or {}).items(), key=lambda item: -item[1]):
+        if count:
+            singular, plural = EXCLUSION_WORDS.get(reason, (f"%d excluded ({reason})",) * 2)
+            parts.append(ngettext(singular, plural, count) % count)
+    return ", ".join(parts)
+
+
+@register.filter
+def excluded_total(excluded: dict | None) -> int:
+    return sum((excluded or {}).values())
+
+
+@register.filter
+def criteria_rows(candidate: dict) -> list[dict]:
+    """[{name, label, value, contribution}] for the bars of one candidate."""
+    criteria = candidate.get("criteria", {})
+    contributions = candidate.get("contributions", {})
+    return [{"name": name, "label": CRITERION_LABELS.get(name, name),
+             "value": criteria[name], "contribution": contributions.get(name)}
+            for name in SHOWN_CRITERIA if name in criteria]
+
+
+@register.filter
+def rule_label(rule: str) -> str:
+    return RULE_LABELS.get(rule, rule)
