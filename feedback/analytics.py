@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from feedback.aggregates import median_duration
+from feedback.aggregates import median_float
 from feedback.models import (
     OVERALL,
     OutcomeEvent,
@@ -77,12 +77,20 @@ def _event_aggregates(period: Period, prefix: str) -> dict:
     inp = _in(period)
     aggs = {f"{prefix}{kind}": Count("id", filter=inp & Q(kind=kind)) for kind in EVENT_KINDS}
     aggs[f"{prefix}revenue"] = Sum("value", filter=inp & Q(kind=OutcomeKind.WON))
-    aggs[f"{prefix}time_to_accept"] = median_duration(
-        "occurred_at", "offer__offered_at", filter=inp & Q(kind=OutcomeKind.ACCEPTED))
-    aggs[f"{prefix}time_to_close"] = median_duration(
-        "occurred_at", "offer__responded_at",
-        filter=inp & Q(kind__in=[OutcomeKind.WON, OutcomeKind.LOST]))
     return aggs
+
+
+def _speed_aggregates(period: Period, prefix: str) -> dict:
+    inp = _in(period)
+    return {
+        f"{prefix}time_to_accept": median_float(
+            "seconds", filter=inp & Q(kind=OutcomeKind.ACCEPTED)),
+        f"{prefix}time_to_close": median_float(
+            "seconds", filter=inp & Q(kind__in=[OutcomeKind.WON, OutcomeKind.LOST])),
+    }
+
+
+SPEED_KINDS = [OutcomeKind.ACCEPTED, OutcomeKind.WON, OutcomeKind.LOST]
 
 
 def _lead_aggregates(period: Period, prefix: str) -> dict:
@@ -95,11 +103,14 @@ def _lead_aggregates(period: Period, prefix: str) -> dict:
 
 
 def overview(period: Period) -> dict:
-    """KPIs of the period and the previous one: two queries."""
+    """KPIs of the period and the previous one: three queries (the medians apart, so only
+    the events they need are joined to their offers and sorted)."""
     prev = period.previous
     both = Q(occurred_at__gte=prev.start, occurred_at__lt=period.end)
     events = OutcomeEvent.objects.filter(both).aggregate(
         **_event_aggregates(period, "cur_"), **_event_aggregates(prev, "prev_"))
+    events.update(OutcomeEvent.objects.filter(both, kind__in=SPEED_KINDS).aggregate(
+        **_speed_aggregates(period, "cur_"), **_speed_aggregates(prev, "prev_")))
     leads = Lead.objects.filter(received_at__gte=prev.start, received_at__lt=period.end) \
         .aggregate(**_lead_aggregates(period, "cur_"), **_lead_aggregates(prev, "prev_"))
     values = {**events, **leads}
@@ -234,42 +245,47 @@ LEADERBOARD_SORTS = {
 
 def leaderboard(period: Period, sort: str = "-revenue", limit: int | None = 50
                 ) -> list[dict]:
-    """Per partner in the period, sortable by any column (prefix "-" for descending)."""
-    from django.db.models import ExpressionWrapper, FloatField
+    """Per partner in the period, sortable by any column (prefix "-" for descending).
 
+    Two queries: the counts (a hash aggregate over the period's events) and the median
+    time to accept (only accepted events, joined to their offers); merged and sorted here —
+    at most one row per partner, never per lead or event."""
     key = sort.lstrip("-")
     if key not in LEADERBOARD_SORTS:
         sort, key = "-revenue", "revenue"
-    field = F(LEADERBOARD_SORTS[key])
-    order = field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True)
     answered = Q(kind__in=[OutcomeKind.ACCEPTED, OutcomeKind.REJECTED, OutcomeKind.EXPIRED])
     closed = Q(kind__in=[OutcomeKind.WON, OutcomeKind.LOST])
-    rows = (OutcomeEvent.objects.filter(_in(period), partner__isnull=False)
-            .values("partner_id", "partner__name", "partner__status",
-                    "partner__tier_state__tier")
-            .annotate(offers=Count("id", filter=Q(kind=OutcomeKind.OFFERED)),
-                      accepts=Count("id", filter=Q(kind=OutcomeKind.ACCEPTED)),
-                      answered=Count("id", filter=answered),
-                      expired=Count("id", filter=Q(kind=OutcomeKind.EXPIRED)),
-                      won=Count("id", filter=Q(kind=OutcomeKind.WON)),
-                      closed=Count("id", filter=closed),
-                      revenue=Coalesce(Sum("value", filter=Q(kind=OutcomeKind.WON)), ZERO),
-                      time_to_accept=median_duration(
-                          "occurred_at", "offer__offered_at",
-                          filter=Q(kind=OutcomeKind.ACCEPTED)))
-            .annotate(accept_rate=ExpressionWrapper(
-                          F("accepts") * 1.0 / _nullif(F("answered")), output_field=FloatField()),
-                      conversion=ExpressionWrapper(
-                          F("won") * 1.0 / _nullif(F("closed")), output_field=FloatField()))
-            .order_by(order, "partner_id"))
-    return list(rows[:limit] if limit else rows)
-
-
-def _nullif(expression):
-    from django.db.models import Value
-    from django.db.models.functions import NullIf
-
-    return NullIf(expression, Value(0))
+    rows = list(OutcomeEvent.objects.filter(_in(period), partner__isnull=False)
+                .values("partner_id")
+                .annotate(offers=Count("id", filter=Q(kind=OutcomeKind.OFFERED)),
+                          accepts=Count("id", filter=Q(kind=OutcomeKind.ACCEPTED)),
+                          answered=Count("id", filter=answered),
+                          expired=Count("id", filter=Q(kind=OutcomeKind.EXPIRED)),
+                          won=Count("id", filter=Q(kind=OutcomeKind.WON)),
+                          closed=Count("id", filter=closed),
+                          revenue=Coalesce(Sum("value", filter=Q(kind=OutcomeKind.WON)),
+                                           ZERO))
+                .order_by())
+    speed = dict(OutcomeEvent.objects.filter(_in(period), kind=OutcomeKind.ACCEPTED,
+                                             partner__isnull=False)
+                 .values("partner_id")
+                 .annotate(m=median_float("seconds"))
+                 .order_by().values_list("partner_id", "m"))
+    partners = {p["id"]: p for p in Partner.objects.filter(pk__in=[r["partner_id"] for r in rows])
+                .values("id", "name", "status", "tier_state__tier")}
+    for r in rows:
+        p = partners.get(r["partner_id"], {})
+        r["partner__name"], r["partner__status"] = p.get("name", ""), p.get("status", "")
+        r["partner__tier_state__tier"] = p.get("tier_state__tier")
+        r["time_to_accept"] = speed.get(r["partner_id"])
+        r["accept_rate"] = r["accepts"] / r["answered"] if r["answered"] else None
+        r["conversion"] = r["won"] / r["closed"] if r["closed"] else None
+    field = LEADERBOARD_SORTS[key]
+    present = [r for r in rows if r[field] is not None]
+    missing = [r for r in rows if r[field] is None]
+    present.sort(key=lambda r: (r[field], r["partner_id"]), reverse=sort.startswith("-"))
+    rows = present + sorted(missing, key=lambda r: r["partner_id"])  # nulls last
+    return rows[:limit] if limit else rows
 
 
 # --- One partner --------------------------------------------------------------------------

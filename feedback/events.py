@@ -22,11 +22,18 @@ def event_record(*, lead, kind: str, actor=None, partner=None, offer=None, reaso
     from feedback.tasks import rules_evaluate_task
 
     now = timezone.now()
+    occurred_at = occurred_at or now
+    seconds = None
+    if offer is not None and kind == OutcomeKind.ACCEPTED and offer.offered_at:
+        seconds = max(int((occurred_at - offer.offered_at).total_seconds()), 0)
+    elif offer is not None and kind in (OutcomeKind.WON, OutcomeKind.LOST) \
+            and offer.responded_at:
+        seconds = max(int((occurred_at - offer.responded_at).total_seconds()), 0)
     event = OutcomeEvent.objects.create(
         tenant_id=lead.tenant_id, lead=lead,
         partner_id=partner.pk if partner is not None else (offer.partner_id if offer else None),
         offer=offer, kind=kind, reason=reason, value=value, note=note,
-        occurred_at=occurred_at or now, recorded_at=now, actor=actor_label(actor),
+        occurred_at=occurred_at, recorded_at=now, actor=actor_label(actor), seconds=seconds,
     )
     stats_apply(event=event, lead=lead, offer=offer, now=now)
     if event.partner_id is not None and kind in RULE_TRIGGERS:

@@ -45,6 +45,9 @@ class OutcomeEvent(TenantOwned):
     occurred_at = models.DateTimeField(default=now)
     recorded_at = models.DateTimeField(default=now)
     actor = models.CharField(max_length=200, blank=True)
+    # accepted: seconds from the offer to the accept; won/lost: from the accept to the close.
+    # Copied from the offer when the event is written, so speed medians need no join.
+    seconds = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -53,6 +56,8 @@ class OutcomeEvent(TenantOwned):
             models.Index(fields=["tenant", "lead", "occurred_at"]),
             # The dashboard's period aggregates.
             models.Index(fields=["tenant", "occurred_at"], name="outcome_tenant_occurred"),
+            models.Index(fields=["tenant", "kind", "occurred_at"],
+                         name="outcome_tenant_kind_occurred"),
         ]
 
     def __str__(self) -> str:

@@ -258,7 +258,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Security baseline (begin) ----------------------------------------------------------------
@@ -270,7 +270,7 @@ from django.utils.csp import CSP  # noqa: E402
 
 INSTALLED_APPS += ["axes", "leadrouter.security"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-                  "django.middleware.csp.ContentSecurityPolicyMiddleware")
+                  "leadrouter.security.csp.ContentSecurityPolicyMiddleware")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
 
@@ -300,6 +300,8 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# Pages marked @xframe_options_exempt (the public lead form) may be framed by these sites.
+CSP_EMBED_FRAME_ANCESTORS = env_list("CSP_EMBED_FRAME_ANCESTORS", ["https:", "http:"])
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page (hx-headers), not the cookie
 

@@ -303,6 +303,7 @@ class LeadDetailView(APIView):
     """`GET /leads/{id}/`."""
 
     @extend_schema(operation_id="leads_retrieve", responses={200: LeadOutput, 404: ApiErrorOutput})
-    def get(self, request: Request, lead_id: int) -> Response:
+    def get(self, request: Request, id: int) -> Response:  # noqa: A002 (the API's path name)
+        lead_id = id
         lead = lead_get_for_api(lead_id=lead_id, partner_id=_partner_id(request))
         return Response(_read(lead, request))

@@ -7,5 +7,5 @@ from leads import api
 urlpatterns = [
     path("leads/", api.LeadListCreateView.as_view(), name="api-leads"),
     path("leads/bulk/", api.LeadBulkView.as_view(), name="api-leads-bulk"),
-    path("leads/<int:lead_id>/", api.LeadDetailView.as_view(), name="api-lead"),
+    path("leads/<int:id>/", api.LeadDetailView.as_view(), name="api-lead"),
 ]

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from feedback.events import event_record
 from feedback.models import OutcomeKind
 from leadrouter.tenancy.audit import audit_record
+from leadrouter.tenancy.business_hours import tenant_sla_deadline
 from leads.models import Lead, LeadStatus
 from matching.models import (
     Offer,
@@ -57,7 +58,8 @@ def lead_route_and_dispatch(*, lead_id: int, actor=None) -> None:
     from matching.routing import lead_route
 
     with transaction.atomic():
-        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        lead = (Lead.objects.select_for_update(of=("self",)).select_related("tenant")
+                .filter(pk=lead_id).first())
         if lead is None or lead.status != LeadStatus.NEW:
             return
         decision = lead_route(lead=lead)
@@ -95,20 +97,24 @@ def offer_make(*, lead: Lead, partner_id: int, decision: RoutingDecision | None,
                policy: RoutingPolicy, actor=None, mode: str | None = None) -> Offer:
     """One offer with the policy's SLA; the partner is told by e-mail after commit."""
     now = timezone.now()
-    sla = timedelta(hours=policy.accept_sla_hours)
+    # Business hours (if the tenant counts only those) stretch the deadline over nights
+    # and weekends: an offer made on Friday evening does not expire on Saturday.
+    expires_at = tenant_sla_deadline(lead.tenant, now, policy.accept_sla_hours)
+    remind_at = None
+    if 0 < policy.reminder_fraction < 1:
+        remind_at = tenant_sla_deadline(lead.tenant, now,
+                                        policy.accept_sla_hours * policy.reminder_fraction)
     candidate = _candidate(decision, partner_id)
     offer = Offer.objects.create(
         tenant_id=lead.tenant_id, lead=lead, partner_id=partner_id, decision=decision,
         rank=rank, score=candidate.get("score", 0.0),
         choice_probability=candidate.get("probability", 1.0),
-        mode=mode or policy.mode, offered_at=now, expires_at=now + sla,
-        remind_at=now + sla * policy.reminder_fraction if 0 < policy.reminder_fraction < 1
-        else None,
+        mode=mode or policy.mode, offered_at=now, expires_at=expires_at, remind_at=remind_at,
     )
     event_record(lead=lead, kind=OutcomeKind.OFFERED, actor=actor, offer=offer)
     webhook_emit(tenant_id=lead.tenant_id, event="offer.created", data=_offer_data(offer))
     _after_commit_notify("offer_new", offer)
-    _schedule_expiry_fast_path(offer, sla)
+    _schedule_expiry_fast_path(offer, expires_at - now)
     return offer
 
 

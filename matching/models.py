@@ -80,6 +80,11 @@ class RoutingDecision(TenantOwned):
     excluded = models.JSONField(default=dict)  # {reason: count}
     eligible_count = models.PositiveIntegerField(default=0)
     chosen = models.JSONField(default=list)  # partner ids, in offer order
+    # A/B holdout: which arm routed this lead ("main" / "holdout"), empty when no holdout
+    # was running. (`arm` above is the engine's exploration arm: greedy / explore / thompson.)
+    holdout = models.ForeignKey("RoutingHoldout", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="decisions")
+    holdout_arm = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -197,3 +202,53 @@ class WebhookDelivery(TenantOwned):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+
+# --- A/B holdout and what-if replay (issue 7) ------------------------------------------------
+
+class RoutingHoldout(TenantOwned):
+    """An A/B test: while it runs, `share` of the new leads are routed with `policy` (the
+    holdout arm) instead of the current version (the main arm); each decision says which."""
+
+    policy = models.ForeignKey(RoutingPolicy, on_delete=models.PROTECT, related_name="+")
+    share = models.FloatField(help_text=_("share of leads routed with the holdout policy"))
+    started_at = models.DateTimeField(default=now)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], condition=models.Q(stopped_at=None),
+                                    name="holdout_one_running_per_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"holdout {self.share:.0%} with policy v{self.policy.version}"
+
+
+class WhatIfStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class WhatIfRun(TenantOwned):
+    """A replay of recent leads through a draft policy (matching/whatif.py): the draft's
+    changes against `base` (the version it was drafted from), and what they would do."""
+
+    base = models.ForeignKey(RoutingPolicy, on_delete=models.CASCADE, related_name="+")
+    changes = models.JSONField(default=dict)
+    lead_count = models.PositiveIntegerField(default=500)
+    status = models.CharField(max_length=16, choices=WhatIfStatus.choices,
+                              default=WhatIfStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    result = models.JSONField(default=dict, blank=True)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    created_by = models.CharField(max_length=200, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

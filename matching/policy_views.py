@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +23,10 @@ from matching.policy import (
     policy_update,
     policy_versions,
 )
+from matching.holdout import holdout_compare, holdout_running, holdout_start, holdout_stop
+from matching.models import WhatIfRun
 from matching.routing import policies_preview
+from matching.whatif import DEFAULT_LEADS, whatif_start
 from matching.templatetags.matching_explain import CRITERION_LABELS, RULE_LABELS
 
 RECENT_LEADS = 20
@@ -157,6 +161,80 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
         "recent_leads": Lead.objects.order_by("-received_at", "-id")
         .only("id", "company_name", "industry", "received_at")[:RECENT_LEADS],
         "versions": policy_versions(tenant=request.tenant),
+        "run": WhatIfRun.objects.filter(base=current).select_related("base").first(),
+        "whatif_leads": DEFAULT_LEADS,
+        **_holdout_context(request),
     }
     template = "matching/policy.html#preview" if request.htmx else "matching/policy.html"
     return render(request, template, context)
+
+
+# --- What-if replay and A/B holdout -----------------------------------------------------------
+
+def _holdout_context(request: HttpRequest) -> dict:
+    holdout = holdout_running(tenant_id=request.tenant.pk)
+    return {"holdout": holdout,
+            "comparison": holdout_compare(holdout=holdout) if holdout else None}
+
+
+def get_whatif_for_user(request: HttpRequest, run_id: int) -> WhatIfRun:
+    _require_manager(request)
+    run = WhatIfRun.objects.filter(pk=run_id).select_related("base").first()
+    if run is None:  # another tenant's run is simply not there
+        raise Http404
+    return run
+
+
+@login_required
+@require_POST
+def policy_whatif_start(request: HttpRequest) -> HttpResponse:
+    """Replay the last leads through the edited (unsaved) settings, as a background task."""
+    _require_manager(request)
+    current = policy_current(tenant=request.tenant)
+    form = PolicyForm(request.POST)
+    if not form.is_valid():
+        return render(request, "matching/policy_whatif.html",
+                      {"run": None, "form_errors": form.errors}, status=400)
+    try:
+        run = whatif_start(tenant=request.tenant, actor=request.user, base=current,
+                           changes=form.changes())
+    except DomainError as exc:
+        return render(request, "matching/policy_whatif.html",
+                      {"run": None, "form_errors": exc.fields}, status=400)
+    if request.htmx:
+        return render(request, "matching/policy_whatif.html#whatif-run", {"run": run})
+    return redirect("matching:policy-whatif", run_id=run.pk)
+
+
+@login_required
+def policy_whatif(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A what-if run: progress while it runs (htmx polls this), then its results."""
+    run = get_whatif_for_user(request, run_id)
+    template = ("matching/policy_whatif.html#whatif-run" if request.htmx
+                else "matching/policy_whatif.html")
+    return render(request, template, {"run": run})
+
+
+@login_required
+@require_POST
+def policy_holdout(request: HttpRequest) -> HttpResponse:
+    """Start (`version`, `share` in %) or stop (`stop`) the A/B holdout."""
+    _require_manager(request)
+    try:
+        if "stop" in request.POST:
+            holdout_stop(tenant=request.tenant, actor=request.user)
+            messages.success(request, _("The holdout is stopped."))
+        else:
+            try:
+                version = int(request.POST.get("version", ""))
+                share = float(request.POST.get("share", "")) / 100
+            except ValueError:
+                raise DomainError(_("Give a policy version and a share in %."),
+                                  code="invalid", status_code=400) from None
+            holdout_start(tenant=request.tenant, actor=request.user,
+                          policy_version=version, share=share)
+            messages.success(request, _("Holdout started."))
+    except DomainError as exc:
+        problems = [p for msgs in (exc.fields or {}).values() for p in msgs]
+        messages.error(request, " ".join(map(str, problems)) or exc.message)
+    return redirect("matching:policy")

@@ -7,6 +7,9 @@ offers (matching/dispatch.py).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime
 
@@ -23,7 +26,31 @@ from matching.policy import policy_current, policy_params
 DECLINED_STATUSES = (OfferStatus.REJECTED, OfferStatus.EXPIRED, OfferStatus.RETURNED)
 
 
-def _new_seed() -> int:
+# The routing benchmark (bench/simulate.py) drives the real product and compares its policy
+# with baselines (random, round robin, oracle) that choose among the partners the engine
+# found eligible. It plugs them in here; the product never sets these.
+_seed_source: ContextVar[Callable[[Lead], int] | None] = ContextVar("seed_source", default=None)
+_chooser: ContextVar[Callable[[Lead, Ranking], Ranking] | None] = ContextVar("chooser",
+                                                                             default=None)
+
+
+@contextmanager
+def routing_seam(*, seed: Callable[[Lead], int] | None = None,
+                 choose: Callable[[Lead, Ranking], Ranking] | None = None) -> Iterator[None]:
+    """For the benchmark only: draw routing seeds from `seed(lead)` (reproducible runs) and
+    let `choose(lead, ranking)` replace the engine's choice among its eligible partners."""
+    seed_token, choose_token = _seed_source.set(seed), _chooser.set(choose)
+    try:
+        yield
+    finally:
+        _seed_source.reset(seed_token)
+        _chooser.reset(choose_token)
+
+
+def _new_seed(lead: Lead | None = None) -> int:
+    source = _seed_source.get()
+    if source is not None and lead is not None:
+        return source(lead)
     return secrets.randbits(62)
 
 
@@ -51,17 +78,19 @@ def lead_rank(*, lead: Lead, policy: RoutingPolicy, seed: int, now: datetime | N
     """Run the engine for one lead without recording anything (used by previews)."""
     now = now or timezone.now()
     table = partner_table_get(lead.tenant_id)
-    return rank_lead(table, lead_profile(lead), policy_params(policy), seed=seed,
-                     today=timezone.localdate(now))
+    ranking = rank_lead(table, lead_profile(lead), policy_params(policy), seed=seed,
+                        today=timezone.localdate(now))
+    chooser = _chooser.get()
+    return ranking if chooser is None else chooser(lead, ranking)
 
 
-def _decision(lead: Lead, policy: RoutingPolicy, ranking: Ranking, now: datetime
-              ) -> RoutingDecision:
+def _decision(lead: Lead, policy: RoutingPolicy, ranking: Ranking, now: datetime,
+              holdout=None, holdout_arm: str = "") -> RoutingDecision:
     return RoutingDecision(
         tenant_id=lead.tenant_id, lead=lead, policy=policy, created_at=now,
         seed=ranking.seed, arm=ranking.arm, candidates=ranking.candidates,
         excluded=ranking.excluded, eligible_count=ranking.eligible_count,
-        chosen=ranking.chosen)
+        chosen=ranking.chosen, holdout=holdout, holdout_arm=holdout_arm)
 
 
 def lead_route(*, lead: Lead, policy: RoutingPolicy | None = None, seed: int | None = None,
@@ -70,12 +99,19 @@ def lead_route(*, lead: Lead, policy: RoutingPolicy | None = None, seed: int | N
     the seed (the same seed replays the same decision), the top candidates with each
     criterion's value and contribution, exclusion counts and `chosen` — partner ids in offer
     order (up to max_attempts for cascade, broadcast_count for broadcast, the one suggestion
-    for manual). Leaves the lead and its offers as they are."""
+    for manual). Leaves the lead and its offers as they are.
+
+    Without an explicit `policy`, a running A/B holdout (matching/holdout.py) may route the
+    lead with its second policy; the decision is tagged with the arm."""
+    from matching.holdout import holdout_policy_for
+
     now = now or timezone.now()
-    policy = policy or policy_current(tenant=lead.tenant)
-    seed = _new_seed() if seed is None else seed
+    holdout, holdout_arm = None, ""
+    if policy is None:
+        policy, holdout, holdout_arm = holdout_policy_for(lead=lead)
+    seed = _new_seed(lead) if seed is None else seed
     ranking = lead_rank(lead=lead, policy=policy, seed=seed, now=now)
-    decision = _decision(lead, policy, ranking, now)
+    decision = _decision(lead, policy, ranking, now, holdout, holdout_arm)
     decision.save()
     return decision
 

@@ -51,7 +51,7 @@ def sweep_task() -> dict:
     """Every minute (beat): expire due offers, send reminders, retry webhooks, re-route
     leads whose routing task was lost. Finds the tenants with due work across tenants,
     then does each tenant's work inside its own scope."""
-    totals = {"expired": 0, "reminded": 0, "webhooks": 0, "rerouted": 0}
+    totals = {"expired": 0, "reminded": 0, "webhooks": 0, "rerouted": 0, "resumed": 0}
     for tenant_id in _tenants_with_due_work():
         with tenant_scope(tenant_id):
             for key, count in sweep_tenant(tenant_id=tenant_id).items():
@@ -66,7 +66,7 @@ def sweep_tenant(*, tenant_id: int) -> dict:
     from matching.webhooks import deliveries_due, delivery_attempt
 
     counts = {"expired": offers_expire_due(), "reminded": offers_remind_due(), "webhooks": 0,
-              "rerouted": 0}
+              "rerouted": 0, "resumed": partners_resume_due()}
     for delivery_id in deliveries_due():
         delivery_attempt(delivery_id=delivery_id)
         counts["webhooks"] += 1
@@ -82,10 +82,23 @@ def sweep_tenant(*, tenant_id: int) -> dict:
     return counts
 
 
+def partners_resume_due() -> int:
+    """Partners whose pause (vacation) ended yesterday or earlier get offers again."""
+    from partners.models import Partner, PartnerStatus
+    from partners.services import partner_resume
+
+    today = timezone.localdate()
+    due = list(Partner.objects.filter(status=PartnerStatus.PAUSED, paused_until__lt=today))
+    for partner in due:
+        partner_resume(partner=partner, actor="system")
+    return len(due)
+
+
 def _tenants_with_due_work() -> list[int]:
     """Cross-tenant on purpose: which tenants have anything due right now."""
     from leads.models import Lead, LeadStatus
     from matching.models import DeliveryStatus, Offer, OfferStatus, WebhookDelivery
+    from partners.models import Partner, PartnerStatus
 
     now = timezone.now()
     cutoff = now - timezone.timedelta(seconds=STUCK_LEAD_SECONDS)
@@ -99,5 +112,8 @@ def _tenants_with_due_work() -> list[int]:
             status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
             .values_list("tenant_id", flat=True).distinct())
         tenant_ids |= set(Lead.objects.filter(status=LeadStatus.NEW, received_at__lte=cutoff)
+                          .values_list("tenant_id", flat=True).distinct())
+        tenant_ids |= set(Partner.objects.filter(status=PartnerStatus.PAUSED,
+                                                 paused_until__lt=timezone.localdate())
                           .values_list("tenant_id", flat=True).distinct())
     return sorted(tenant_ids)

@@ -134,6 +134,7 @@ class TermInput(serializers.Serializer):
 
 
 class TermOutput(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
     code = serializers.CharField()
     name = serializers.CharField()
     level = serializers.IntegerField(
@@ -198,7 +199,8 @@ class PartnerListView(APIView):
 class PartnerDetailView(APIView):
     @extend_schema(operation_id="partners_retrieve",
                    responses={200: PartnerOutput, 404: ApiErrorOutput})
-    def get(self, request: Request, partner_id: int) -> Response:
+    def get(self, request: Request, id: int) -> Response:  # noqa: A002 (the API's path name)
+        partner_id = id
         partner = selectors.get_partner_for_user(partner_id=partner_id, api_key=request.auth,
                                                  profile=True)
         return Response(partner_payload(partner))
@@ -206,7 +208,8 @@ class PartnerDetailView(APIView):
     @extend_schema(operation_id="partners_partial_update", request=PartnerInput(partial=True),
                    responses={200: PartnerOutput, 400: ApiErrorOutput, 403: ApiErrorOutput,
                               404: ApiErrorOutput, 409: ApiErrorOutput})
-    def patch(self, request: Request, partner_id: int) -> Response:
+    def patch(self, request: Request, id: int) -> Response:  # noqa: A002
+        partner_id = id
         """Change the fields sent; a nested list sent replaces the current one. A
         partner-scoped key may change only capacity, notification_email and status."""
         partner = selectors.get_partner_for_user(partner_id=partner_id, api_key=request.auth)

@@ -6,7 +6,7 @@ from partners import api
 
 urlpatterns = [
     path("partners/", api.PartnerListView.as_view(), name="api-partners"),
-    path("partners/<int:partner_id>/", api.PartnerDetailView.as_view(),
+    path("partners/<int:id>/", api.PartnerDetailView.as_view(),
          name="api-partner-detail"),
     path("taxonomy/<str:kind>/", api.TaxonomyView.as_view(), name="api-taxonomy"),
 ]

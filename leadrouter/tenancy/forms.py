@@ -147,8 +147,9 @@ class PartnerChoiceMixin:
         role, partner = data.get("role"), data.get("partner")
         if role == Role.PARTNER and partner is None:
             self.add_error("partner", _("A partner user needs a partner."))
-        if role and role != Role.PARTNER and partner is not None:
-            self.add_error("partner", _("Only partner users belong to a partner."))
+        if role and role != Role.PARTNER:
+            # One select serves every role on the page; only partner users keep a partner.
+            data["partner"] = None
 
 
 class InvitationForm(PartnerChoiceMixin, forms.Form):

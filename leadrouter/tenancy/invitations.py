@@ -70,7 +70,7 @@ def invitation_send(*, invitation: Invitation) -> bool:
     was used or revoked meanwhile (nothing sent)."""
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related(
+        invitation = Invitation.objects.select_for_update(of=("self",)).select_related(
             "tenant", "partner", "invited_by").filter(pk=invitation.pk).first()
         if invitation is None or invitation.accepted_at or invitation.revoked_at:
             return False

@@ -95,6 +95,9 @@ class Ranking:
     arm: str  # greedy / explore / thompson
     seed: int
     probabilities: dict[int, float] = field(default_factory=dict)
+    # Every eligible partner id (not only the explained top): what alternative choosers
+    # (the routing benchmark's baselines) pick from.
+    eligible_ids: np.ndarray | None = None
 
 
 def _tier_multiplier(tiers: np.ndarray, multipliers: dict[str, float]) -> np.ndarray:
@@ -279,4 +282,5 @@ def rank_lead(table: PartnerTable, lead: LeadProfile, params: PolicyParams, *, s
         arm=arm,
         seed=seed,
         probabilities={int(table.ids[i]): p for i, p in probabilities.items()},
+        eligible_ids=table.ids[ls.eligible],
     )

@@ -131,7 +131,7 @@ def test_it_hides_partner_detail_from_a_partner_user(partner_client_a1, partner_
 
 
 @pytest.mark.parametrize("name,queries", [
-    ("feedback:overview", 11), ("feedback:leaderboard", 4), ("feedback:romi", 4),
+    ("feedback:overview", 12), ("feedback:leaderboard", 6), ("feedback:romi", 4),
     ("feedback:tiers", 8)])
 def test_it_pins_the_query_count(client_a, small_channel, django_assert_num_queries,
                                  name, queries):
@@ -147,3 +147,9 @@ def test_it_pins_the_partner_page_query_count(client_a, small_channel, partner_a
     client_a.get(url)
     with django_assert_num_queries(13 + (4 if connection.vendor == "postgresql" else 0)):
         assert client_a.get(url).status_code == 200
+
+
+def test_it_renders_only_the_table_for_htmx(client_a, small_channel):
+    response = client_a.get(reverse("feedback:leaderboard"), {"sort": "won"},
+                            HTTP_HX_REQUEST="true")
+    assert response.text.lstrip().startswith('<div id="leaderboard-table"')

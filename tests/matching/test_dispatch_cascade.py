@@ -134,3 +134,20 @@ def test_it_runs_the_sweep_twice_without_changing_anything_more(tenant_a, three)
         first = _offers(tenant_a, lead)
         sweep_task()
         assert _offers(tenant_a, lead) == first
+
+
+def test_it_resumes_a_partner_whose_vacation_ended(tenant_a):
+    from datetime import date
+
+    from partners.models import Partner
+
+    partner = partner_create(tenant_a, status="paused", paused_until=date(2026, 12, 24))
+    with time_machine.travel("2026-12-24 18:00 +01:00", tick=False):
+        sweep_task()
+        with tenant_scope(tenant_a):
+            assert Partner.objects.get(pk=partner.pk).status == "paused"  # paused through the 24th
+    with time_machine.travel("2026-12-25 09:00 +01:00", tick=False):
+        sweep_task()
+    with tenant_scope(tenant_a):
+        partner = Partner.objects.get(pk=partner.pk)
+    assert partner.status == "active" and partner.paused_until is None

@@ -125,7 +125,8 @@ def test_it_lists_a_taxonomy(api_a, taxonomy_a, kind):
     assert response.status_code == 200
     results = response.json()["results"]
     assert results
-    expected = {"code", "name", "level"} if kind == "certifications" else {"code", "name"}
+    expected = {"id", "code", "name", "level"} if kind == "certifications" \
+        else {"id", "code", "name"}
     assert all(set(item) == expected for item in results)
 
 
@@ -133,7 +134,9 @@ def test_it_creates_a_taxonomy_term(api_a, tenant_a):
     response = api_a.post("/api/v1/taxonomy/certifications/",
                           {"code": "tuv-sued", "name": "TÜV Süd", "level": 2}, format="json")
     assert response.status_code == 201
-    assert response.json() == {"code": "tuv-sued", "name": "TÜV Süd", "level": 2}
+    body = response.json()
+    assert body.pop("id") > 0
+    assert body == {"code": "tuv-sued", "name": "TÜV Süd", "level": 2}
     assert api_a.get("/api/v1/taxonomy/certifications/").json()["count"] == 1
 
 
@@ -160,7 +163,7 @@ def test_it_describes_the_endpoints_in_the_schema(api_a):
     partner = schema["components"]["schemas"]["PartnerOutput"]["properties"]
     assert set(partner) == PARTNER_FIELDS
     assert "/api/v1/taxonomy/{kind}/" in schema["paths"]
-    assert "patch" in schema["paths"]["/api/v1/partners/{partner_id}/"]
+    assert "patch" in schema["paths"]["/api/v1/partners/{id}/"]
 
 
 def test_it_creates_unknown_codes_through_the_api_when_allowed(api_a, tenant_a):

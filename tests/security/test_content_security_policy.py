@@ -68,3 +68,14 @@ def test_it_sends_the_security_headers(client_a):
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_it_lets_other_sites_frame_only_the_public_lead_form(client, tenant_a):
+    response = client.get(reverse("leads:public-form", args=[tenant_a.form_key]))
+    assert response.status_code == 200
+    policy = _directives(response)
+    assert policy["frame-ancestors"] == "https: http:"
+    assert policy["script-src"].startswith("'self' 'nonce-")
+    assert policy["style-src"] == "'self'"
+    assert "X-Frame-Options" not in response
+    assert _directives(client.get(reverse("login")))["frame-ancestors"] == "'none'"

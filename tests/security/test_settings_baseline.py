@@ -10,7 +10,7 @@ def test_it_puts_the_login_throttle_first_among_the_backends():
 
 def test_it_runs_the_lockout_middleware_last_and_the_csp_middleware_early():
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
-    assert settings.MIDDLEWARE.index("django.middleware.csp.ContentSecurityPolicyMiddleware") \
+    assert settings.MIDDLEWARE.index("leadrouter.security.csp.ContentSecurityPolicyMiddleware") \
         < settings.MIDDLEWARE.index("leadrouter.tenancy.middleware.TenantScopeMiddleware")
 
 

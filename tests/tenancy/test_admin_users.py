@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,20 +106,22 @@ def test_it_lets_an_admin_step_down_when_another_admin_remains(admin_client_a, t
     assert admin_client_a.get(reverse("tenant-users")).status_code == 404
 
 
-def test_it_removes_a_member(admin_client_a, client_factory, tenant_a, manager_a):
+def test_it_removes_a_member(admin_client_a, tenant_a, manager_a):
     membership = membership_of(tenant_a, manager_a)
     response = admin_client_a.post(reverse("tenant-user-remove", args=[membership.pk]))
     assert response.status_code == 302
     with tenant_scope(tenant_a):
         assert not Membership.objects.filter(user=manager_a).exists()
         assert AuditEvent.objects.filter(action="membership.remove").exists()
-    removed = client_factory()
+    removed = Client()
     removed.force_login(manager_a)
     assert removed.get(reverse("dashboard")).status_code == 404
 
 
-@pytest.fixture
-def client_factory():
-    from django.test import Client
-
-    return Client
+def test_it_drops_the_partner_when_a_partner_user_becomes_manager(admin_client_a, tenant_a,
+                                                                  partner_user_a1,
+                                                                  partner_a1):
+    membership = membership_of(tenant_a, partner_user_a1)
+    change_role(admin_client_a, membership, "manager", partner_a1.pk)
+    membership = membership_of(tenant_a, partner_user_a1)
+    assert membership.role == Role.MANAGER and membership.partner is None

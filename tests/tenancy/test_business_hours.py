@@ -101,20 +101,20 @@ def _inside(moment: datetime, tz: str, config: dict) -> bool:
     return local.weekday() in config["weekdays"] and start <= local.time() <= end
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(start=starts, hours=hours, tz=st.sampled_from(ZONES), config=business_hours())
 def test_it_never_ends_before_it_starts(start, hours, tz, config):
     assert sla_deadline(start, hours, tz=tz, business_hours=config) >= start
     assert sla_deadline(start, hours, tz=tz, business_hours=None) >= start
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(start=starts, hours=hours, tz=st.sampled_from(ZONES), config=business_hours())
 def test_it_ends_inside_business_hours(start, hours, tz, config):
     assert _inside(sla_deadline(start, hours, tz=tz, business_hours=config), tz, config)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(start=starts, first=hours, second=hours, tz=st.sampled_from(ZONES),
        config=st.one_of(st.none(), business_hours()))
 def test_it_grows_with_the_hours(start, first, second, tz, config):
@@ -123,7 +123,7 @@ def test_it_grows_with_the_hours(start, first, second, tz, config):
             <= sla_deadline(start, longer, tz=tz, business_hours=config))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(start=starts, hours=hours, tz=st.sampled_from(ZONES), config=business_hours())
 def test_it_counts_no_more_time_than_the_business_hours_allow(start, hours, tz, config):
     # Never faster than the wall clock: business time is a subset of real time.
