@@ -20,6 +20,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	@touch $@
 
 setup: $(VENV)/.installed
+	@# German/English catalogues: the compiled .mo is in the repo; rebuilt when msgfmt exists.
+	@if command -v msgfmt >/dev/null 2>&1; then DEBUG=1 $(PY) manage.py compilemessages --ignore=$(VENV) --verbosity 0; fi
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from feedback.aggregates import median_float
 from feedback.models import (
@@ -134,23 +135,24 @@ def _label(text):
 
 
 KPI_ROWS = [
-    ("received", _label("Leads received"), "count"),
-    ("routed_pct", _label("Routed"), "pct"),
-    ("offered", _label("Offers made"), "count"),
-    ("accepted", _label("Offers accepted"), "count"),
-    ("won", _label("Won"), "count"),
-    ("revenue", _label("Revenue won"), "money"),
-    ("time_to_accept", _label("Median time to accept"), "duration"),
-    ("time_to_close", _label("Median time to close"), "duration"),
-    ("expired", _label("Offers expired"), "count"),
-    ("returned", _label("Leads returned"), "count"),
-    ("unrouted", _label("Leads unrouted"), "count"),
+    ("received", gettext_lazy("Leads received"), "count"),
+    ("routed_pct", gettext_lazy("Routed"), "pct"),
+    ("offered", gettext_lazy("Offers made"), "count"),
+    ("accepted", gettext_lazy("Offers accepted"), "count"),
+    ("won", gettext_lazy("Won"), "count"),
+    ("revenue", gettext_lazy("Revenue won"), "money"),
+    ("time_to_accept", gettext_lazy("Median time to accept"), "duration"),
+    ("time_to_close", gettext_lazy("Median time to close"), "duration"),
+    ("expired", gettext_lazy("Offers expired"), "count"),
+    ("returned", gettext_lazy("Leads returned"), "count"),
+    ("unrouted", gettext_lazy("Leads unrouted"), "count"),
 ]
-FUNNEL = [("received", _label("Received")), ("routed", _label("Routed")),
-          ("offered", _label("Offers")), ("accepted", _label("Accepted")),
-          ("won", _label("Won"))]
-LEAKAGE = [("expired", _label("Expired offers")), ("returned", _label("Returned leads")),
-           ("unrouted", _label("Unrouted leads"))]
+FUNNEL = [("received", gettext_lazy("Received")), ("routed", gettext_lazy("Routed")),
+          ("offered", gettext_lazy("Offers")), ("accepted", gettext_lazy("Accepted")),
+          ("won", gettext_lazy("Won"))]
+LEAKAGE = [("expired", gettext_lazy("Expired offers")),
+           ("returned", gettext_lazy("Returned leads")),
+           ("unrouted", gettext_lazy("Unrouted leads"))]
 
 
 def _ratio(a, b) -> float | None:

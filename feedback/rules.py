@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from feedback.models import (
@@ -40,7 +40,8 @@ from feedback.tenant_settings import feedback_settings_get
 from feedback.tiers import tier_set
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.audit import actor_label, audit_record
-from leadrouter.tenancy.models import Membership, Role
+from leadrouter.tenancy.language import language_for_recipient
+from leadrouter.tenancy.models import Membership, Role, Tenant
 from partners.models import Partner, PartnerStatus
 
 
@@ -229,10 +230,13 @@ def _act(run: _Run, rule: str, key: str, partner: Partner, state: PartnerTier,
 def _mail(kind: str, recipients: list[str], context: dict) -> None:
     if not recipients:
         return
-    subjects = {"partner_paused": _("Your lead offers are paused"),
-                "manager_alert": _("Partner performance alert")}
-    body = render_to_string(f"feedback/email_{kind}.txt",
-                            {**context, "site_url": settings.SITE_URL})
+    # In the tenant's language.
+    tenant = Tenant.objects.filter(pk=context["partner"].tenant_id).first()
+    with translation.override(language_for_recipient(tenant=tenant)):
+        subjects = {"partner_paused": _("Your lead offers are paused"),
+                    "manager_alert": _("Partner performance alert")}
+        body = render_to_string(f"feedback/email_{kind}.txt",
+                                {**context, "site_url": settings.SITE_URL})
     send_mail(subjects[kind], body, settings.DEFAULT_FROM_EMAIL, recipients)
 
 

@@ -5,6 +5,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -69,11 +70,11 @@ def exception_handler(exc, context):
         non_field = fields.pop("non_field_errors", None)
         if fields:
             names = ", ".join(fields)
-            message = f"Invalid input in: {names}."
+            message = gettext("Invalid input in: %(names)s.") % {"names": names}
         elif non_field:
             message = " ".join(non_field)
         else:
-            message = " ".join(_messages(exc.detail)) or "Invalid input."
+            message = " ".join(_messages(exc.detail)) or gettext("Invalid input.")
         return error_response("invalid", message, response.status_code, fields,
                               headers=_passthrough_headers(response))
 

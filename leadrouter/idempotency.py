@@ -25,6 +25,7 @@ from datetime import timedelta
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
@@ -60,9 +61,10 @@ def idempotent(view_method: Callable) -> Callable:
             return view_method(view, request, *args, **kwargs)
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH:
-            raise DomainError(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.",
+            raise DomainError(gettext("%(header)s must be 1 to %(max)d characters.")
+                              % {"header": HEADER, "max": MAX_KEY_LENGTH},
                               code="invalid", status_code=400,
-                              fields={HEADER: ["Must be 1 to 255 characters."]})
+                              fields={HEADER: [gettext("Must be 1 to 255 characters.")]})
         return _run_once(view_method, view, request, key, *args, **kwargs)
 
     return wrapper
@@ -99,10 +101,12 @@ def _replay(*, key: str, fingerprint: str) -> Response:
     record = IdempotencyRecord.objects.filter(key=key).first()
     if record is None or record.fingerprint != fingerprint:
         raise DomainError(
-            f"This {HEADER} was already used for a different request. Use a new key for a "
-            "new request.", code="idempotency_key_reused", status_code=409)
+            gettext("This %(header)s was already used for a different request. Use a new "
+                    "key for a new request.") % {"header": HEADER},
+            code="idempotency_key_reused", status_code=409)
     if record.status_code is None:
-        raise DomainError(f"A request with this {HEADER} is still being processed.",
+        raise DomainError(gettext("A request with this %(header)s is still being processed.")
+                          % {"header": HEADER},
                           code="idempotency_in_progress", status_code=409)
     return Response(record.body, status=record.status_code,
                     headers={"Idempotent-Replayed": "true"})

@@ -8,6 +8,7 @@ DATABASE_URL, REDIS_URL and SECRET_KEY; with DEBUG off it refuses to start witho
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from leadrouter.environment import env_bool, env_int, env_list, env_str
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Opens the tenant scope for the rest of the request (session membership or API key).
     "leadrouter.tenancy.middleware.TenantScopeMiddleware",
+    # The language: the person's preference, else the tenant's locale, else the browser's.
+    "leadrouter.tenancy.language.LanguageMiddleware",
 ]
 
 ROOT_URLCONF = "leadrouter.urls"
@@ -148,6 +151,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # a fast path (see matching/dispatch.py).
 CELERY_BEAT_SCHEDULE = {
     "matching-sweep": {"task": "matching.sweep", "schedule": 60.0},
+    # Statistics rebuilt, tiers recomputed, threshold rules evaluated: every night.
+    "feedback-nightly": {"task": "feedback.nightly", "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- Auth -----------------------------------------------------------------------------------

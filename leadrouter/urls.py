@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from leadrouter.tenancy import views as tenancy_views
 from leadrouter.tenancy.api import WhoAmIView
+from leadrouter.tenancy.language import language_set
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="api-whoami"),
@@ -22,11 +23,13 @@ urlpatterns = [
     path("healthz", tenancy_views.healthz, name="healthz"),
     path("dashboard/", tenancy_views.dashboard, name="dashboard"),
     path("tenant/switch/", tenancy_views.tenant_switch, name="tenant-switch"),
+    path("language/", language_set, name="language-set"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("partners.urls")),
     path("", include("leads.urls")),
+    path("", include("leads.privacy_urls")),
     path("", include("matching.urls")),
     path("", include("feedback.urls")),
     path("", include("matching.portal_urls")),

@@ -1,6 +1,7 @@
 """API v1 for leads (DESIGN.md §8): create, bulk create, list, read."""
 
 import django_filters
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import CursorPagination
@@ -185,7 +186,7 @@ def _partner_id(request: Request) -> int | None:
 def _tenant_key_only(request: Request) -> None:
     # Partner keys read their own leads; pushing leads is the CRM's (a tenant key's) job.
     if _partner_id(request) is not None:
-        raise DomainError("A partner key cannot create leads; use a tenant key.",
+        raise DomainError(gettext("A partner key cannot create leads; use a tenant key."),
                           code="permission_denied", status_code=403)
 
 
@@ -275,10 +276,11 @@ class LeadBulkView(APIView):
         _tenant_key_only(request)
         items = request.data.get("leads") if isinstance(request.data, dict) else None
         if not isinstance(items, list):
-            raise serializers.ValidationError({"leads": ["Send a list of leads."]})
+            raise serializers.ValidationError({"leads": [gettext("Send a list of leads.")]})
         if len(items) > BULK_MAX_ITEMS:
             raise serializers.ValidationError(
-                {"leads": [f"At most {BULK_MAX_ITEMS} leads per request; got {len(items)}."]})
+                {"leads": [gettext("At most %(max)d leads per request; got %(n)d.")
+                           % {"max": BULK_MAX_ITEMS, "n": len(items)}]})
         results = leads_ingest_bulk(tenant=request.auth.tenant, actor=request.user,
                                     items=items, channel=LeadChannel.BULK)
         return Response({"results": [_bulk_result(result) for result in results]})
@@ -288,7 +290,8 @@ def _bulk_result(result) -> dict:
     lead = result.lead
     error = None
     if result.status == IngestStatus.ERROR:
-        error = {"code": "invalid", "message": f"Invalid input in: {', '.join(result.errors)}.",
+        error = {"code": "invalid", "message": gettext("Invalid input in: %(names)s.")
+                 % {"names": ", ".join(result.errors)},
                  "fields": result.errors}
     return {
         "index": result.index, "status": result.status,

@@ -1,6 +1,6 @@
 """API v1 routes of the leads app (mounted under /api/v1/ by leadrouter/urls.py)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from leads import api
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("leads/", api.LeadListCreateView.as_view(), name="api-leads"),
     path("leads/bulk/", api.LeadBulkView.as_view(), name="api-leads-bulk"),
     path("leads/<int:id>/", api.LeadDetailView.as_view(), name="api-lead"),
+    path("", include("leads.privacy_api_urls")),
 ]

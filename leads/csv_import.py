@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.audit import audit_record
@@ -125,21 +126,23 @@ def csv_rows(job: ImportJob) -> Iterator[tuple[int, dict]]:
 def import_job_create(*, tenant: Tenant, actor, filename: str, raw: bytes) -> ImportJob:
     """Store an uploaded CSV and guess its column mapping; the manager confirms it next."""
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise DomainError("The file is larger than 20 MB; split it.", code="invalid",
-                          status_code=400, fields={"file": ["At most 20 MB."]})
+        raise DomainError(gettext("The file is larger than 20 MB; split it."), code="invalid",
+                          status_code=400, fields={"file": [gettext("At most 20 MB.")]})
     content = csv_decode(raw).replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in content:
-        raise DomainError("This is not a CSV file.", code="invalid", status_code=400,
-                          fields={"file": ["Upload a CSV file (comma or semicolon separated)."]})
+        raise DomainError(gettext("This is not a CSV file."), code="invalid", status_code=400,
+                          fields={"file": [
+                              gettext("Upload a CSV file (comma or semicolon separated).")]})
     delimiter = csv_delimiter(content[:4096])
     headers = next(csv.reader(io.StringIO(content), delimiter=delimiter), [])
     headers = [h.strip() for h in headers]
     if not any(headers):
-        raise DomainError("The file is empty.", code="invalid", status_code=400,
-                          fields={"file": ["The first line must name the columns."]})
+        raise DomainError(gettext("The file is empty."), code="invalid", status_code=400,
+                          fields={"file": [gettext("The first line must name the columns.")]})
     if len(set(headers)) != len(headers):
-        raise DomainError("Two columns have the same name.", code="invalid", status_code=400,
-                          fields={"file": ["Column names must be unique."]})
+        raise DomainError(gettext("Two columns have the same name."), code="invalid",
+                          status_code=400,
+                          fields={"file": [gettext("Column names must be unique.")]})
     with transaction.atomic():
         job = ImportJob.objects.create(
             tenant=tenant, created_by=str(getattr(actor, "email", "") or actor),
@@ -167,19 +170,19 @@ def import_job_start(*, job: ImportJob, actor, mapping: dict[str, str],
     from leads.tasks import import_job_run_task
 
     if job.status != ImportStatus.MAPPING:
-        raise DomainError("This import has already started.", code="conflict")
+        raise DomainError(gettext("This import has already started."), code="conflict")
     problems: dict[str, list[str]] = {}
     fields = [field for field in mapping.values() if field]
     for field in set(fields):
         if field not in LEAD_FIELDS:
-            problems.setdefault(field, []).append("Not a lead field.")
+            problems.setdefault(field, []).append(gettext("Not a lead field."))
         elif fields.count(field) > 1:
-            problems.setdefault(field, []).append("Mapped from more than one column.")
+            problems.setdefault(field, []).append(gettext("Mapped from more than one column."))
     for field in REQUIRED_FIELDS:
         if field not in fields:
-            problems.setdefault(field, []).append("Map a column to this field.")
+            problems.setdefault(field, []).append(gettext("Map a column to this field."))
     if problems:
-        raise DomainError("Check the column mapping.", code="invalid", status_code=400,
+        raise DomainError(gettext("Check the column mapping."), code="invalid", status_code=400,
                           fields=problems)
     with transaction.atomic():
         job.mapping = {header: mapping.get(header, "") for header in job.headers}
@@ -216,7 +219,8 @@ def import_job_run(*, job_id: int) -> None:
     rows = list(csv_rows(job))
     if len(rows) > MAX_ROWS:
         _finish(job, ImportStatus.FAILED,
-                failure=f"The file has {len(rows)} rows; at most {MAX_ROWS} per import.")
+                failure=gettext("The file has %(n)d rows; at most %(max)d per import.")
+                % {"n": len(rows), "max": MAX_ROWS})
         return
 
     # Phase 1: validate (no writes).

@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.audit import actor_label
@@ -58,7 +59,8 @@ def _routing_enabled() -> bool:
 
 def _invalid(errors: dict) -> DomainError:
     names = ", ".join(errors)
-    return DomainError(f"Invalid input in: {names}.", code="invalid", status_code=400,
+    return DomainError(gettext("Invalid input in: %(names)s.") % {"names": names},
+                       code="invalid", status_code=400,
                        fields=errors)
 
 

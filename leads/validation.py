@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext
 
 from leadrouter.tenancy.models import Tenant
 from leads.codes import COUNTRIES, CURRENCIES
@@ -73,7 +74,8 @@ class LeadRules:
             return None
         known = sorted(self.known[kind])
         listed = ", ".join(known[:_KNOWN_SHOWN]) + (" …" if len(known) > _KNOWN_SHOWN else "")
-        return (f"Unknown code(s): {', '.join(unknown)}. Known {kind}: {listed or 'none yet'}.")
+        return gettext("Unknown code(s): %(codes)s. Known %(kind)s: %(known)s.") % {
+            "codes": ", ".join(unknown), "kind": kind, "known": listed or gettext("none yet")}
 
 
 def company_key(name: str) -> str:
@@ -89,10 +91,11 @@ def _text(value, max_length: int) -> tuple[str, str | None]:
     if value is None:
         return "", None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return "", "Must be a string."
+        return "", gettext("Must be a string.")
     value = str(value).strip()
     if len(value) > max_length:
-        return "", f"Ensure this field has no more than {max_length} characters."
+        return "", (gettext("Ensure this field has no more than %(n)d characters.")
+                    % {"n": max_length})
     return value, None
 
 
@@ -100,17 +103,17 @@ def _money(value) -> tuple[Decimal | None, str | None]:
     if value is None or value == "":
         return None, None
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        return None, "Must be a number."
+        return None, gettext("Must be a number.")
     try:
         amount = Decimal(str(value).strip().replace(" ", ""))
     except InvalidOperation:
-        return None, "Must be a number."
+        return None, gettext("Must be a number.")
     if not amount.is_finite():
-        return None, "Must be a number."
+        return None, gettext("Must be a number.")
     if amount < 0:
-        return None, "Must be zero or more."
+        return None, gettext("Must be zero or more.")
     if amount >= MAX_MONEY:
-        return None, "Must be less than 1,000,000,000,000."
+        return None, gettext("Must be less than 1,000,000,000,000.")
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), None
 
 
@@ -118,17 +121,17 @@ def _count(value) -> tuple[int | None, str | None]:
     if value is None or value == "":
         return None, None
     if isinstance(value, bool):
-        return None, "Must be a whole number."
+        return None, gettext("Must be a whole number.")
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        return None, "Must be a whole number."
+        return None, gettext("Must be a whole number.")
     if not number.is_finite() or number != number.to_integral_value():
-        return None, "Must be a whole number."
+        return None, gettext("Must be a whole number.")
     if number < 0:
-        return None, "Must be zero or more."
+        return None, gettext("Must be zero or more.")
     if number > 10_000_000:
-        return None, "Must be at most 10,000,000."
+        return None, gettext("Must be at most 10,000,000.")
     return int(number), None
 
 
@@ -138,11 +141,11 @@ def _codes(value) -> tuple[list[str], str | None]:
     if isinstance(value, str):
         value = _LIST_SPLIT.split(value)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return [], "Must be a list of codes."
+        return [], gettext("Must be a list of codes.")
     codes: list[str] = []
     for code in (v.strip() for v in value):
         if len(code) > 40:
-            return [], "A code has at most 40 characters."
+            return [], gettext("A code has at most 40 characters.")
         if code and code not in codes:
             codes.append(code)
     return codes, None
@@ -158,7 +161,7 @@ def _flag(value) -> tuple[bool, str | None]:
     if isinstance(value, str) and value.strip().lower() in {"0", "false", "no", "n", "off",
                                                             "nein"}:
         return False, None
-    return False, "Must be true or false."
+    return False, gettext("Must be true or false.")
 
 
 def lead_clean(data, *, rules: LeadRules) -> tuple[dict, dict[str, list[str]]]:
@@ -167,7 +170,7 @@ def lead_clean(data, *, rules: LeadRules) -> tuple[dict, dict[str, list[str]]]:
     `cleaned["new_terms"]` holds the unknown taxonomy codes to create (kind → codes) when
     the tenant auto-creates terms."""
     if not isinstance(data, dict):
-        return {}, {"non_field_errors": ["Each lead must be a JSON object."]}
+        return {}, {"non_field_errors": [gettext("Each lead must be a JSON object.")]}
     errors: dict[str, list[str]] = {}
     new_terms: dict[str, set[str]] = {}
     cleaned: dict = {}
@@ -178,14 +181,14 @@ def lead_clean(data, *, rules: LeadRules) -> tuple[dict, dict[str, list[str]]]:
 
     for name in data:
         if name not in LEAD_FIELDS:
-            fail(str(name), "Unknown field.")
+            fail(str(name), gettext("Unknown field."))
 
     for name, max_length in TEXT_FIELDS.items():
         cleaned[name], message = _text(data.get(name), max_length)
         fail(name, message)
     for name in REQUIRED:
         if name not in errors and not (cleaned.get(name) or data.get(name)):
-            fail(name, "This field is required.")
+            fail(name, gettext("This field is required."))
 
     external_id, message = _text(data.get("external_id"), 100)
     fail("external_id", message)
@@ -194,7 +197,7 @@ def lead_clean(data, *, rules: LeadRules) -> tuple[dict, dict[str, list[str]]]:
     country, message = _text(data.get("country"), 2)
     country = country.upper()
     if not message and country and country not in COUNTRIES:
-        message = "Enter a two-letter ISO 3166-1 country code, e.g. DE."
+        message = gettext("Enter a two-letter ISO 3166-1 country code, e.g. DE.")
     if "country" not in errors:
         fail("country", message)
     cleaned["country"] = country
@@ -202,14 +205,14 @@ def lead_clean(data, *, rules: LeadRules) -> tuple[dict, dict[str, list[str]]]:
     currency, message = _text(data.get("currency"), 3)
     currency = currency.upper() or rules.tenant.currency
     if not message and currency not in CURRENCIES:
-        message = "Enter a three-letter ISO 4217 currency code, e.g. EUR."
+        message = gettext("Enter a three-letter ISO 4217 currency code, e.g. EUR.")
     fail("currency", message)
     cleaned["currency"] = currency
 
     language, message = _text(data.get("language"), 8)
     language = language.lower()
     if not message and language and not _LANGUAGE.match(language):
-        message = "Enter an ISO 639-1 language code, e.g. de."
+        message = gettext("Enter an ISO 639-1 language code, e.g. de.")
     fail("language", message)
     cleaned["language"] = language
 
@@ -219,7 +222,7 @@ def lead_clean(data, *, rules: LeadRules) -> tuple[dict, dict[str, list[str]]]:
         try:
             validate_email(email)
         except ValidationError:
-            message = "Enter a valid e-mail address."
+            message = gettext("Enter a valid e-mail address.")
     fail("contact_email", message)
     cleaned["contact_email"] = email
 

@@ -146,11 +146,17 @@ def lead_continue(*, lead: Lead, actor=None) -> None:
     tried = set(Offer.objects.filter(lead=lead).values_list("partner_id", flat=True))
     attempts = Offer.objects.filter(lead=lead, decision=decision).count()
     if policy.mode == OfferMode.CASCADE and attempts < policy.max_attempts:
-        still_active = set(
-            Partner.objects.filter(pk__in=decision.chosen, status=PartnerStatus.ACTIVE)
-            .values_list("pk", flat=True))
+        # The decision may be hours old: the next candidate must still be active and have
+        # capacity left now, or it is skipped.
+        from matching.partner_table import partner_load
+
+        capacity = dict(Partner.objects.filter(pk__in=decision.chosen,
+                                               status=PartnerStatus.ACTIVE)
+                        .values_list("pk", "capacity"))
+        load = partner_load(list(capacity))
         for partner_id in decision.chosen:
-            if partner_id not in tried and partner_id in still_active:
+            if partner_id not in tried and partner_id in capacity \
+                    and load.get(partner_id, 0) < capacity[partner_id]:
                 offer_make(lead=lead, partner_id=partner_id, decision=decision,
                            rank=attempts + 1, policy=policy, actor=actor)
                 return

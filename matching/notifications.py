@@ -8,9 +8,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from leadrouter.tenancy.models import Membership, Role
+from leadrouter.tenancy.language import language_for_recipient
+from leadrouter.tenancy.models import Membership, Role, Tenant
 from leads.models import Lead
 from matching.models import Offer
 
@@ -53,9 +55,13 @@ SUBJECTS = {
 def _send(kind: str, recipients: list[str], context: dict) -> int:
     if not recipients:
         return 0
-    text = render_to_string(f"emails/{kind}.txt", context)
-    html = render_to_string(f"emails/{kind}.html", context)
-    message = EmailMultiAlternatives(SUBJECTS[kind](context), text,
+    # In the tenant's language (the recipients are a partner's address or the managers).
+    tenant = Tenant.objects.filter(pk=context["lead"].tenant_id).first()
+    with translation.override(language_for_recipient(tenant=tenant)):
+        subject = SUBJECTS[kind](context)
+        text = render_to_string(f"emails/{kind}.txt", context)
+        html = render_to_string(f"emails/{kind}.html", context)
+    message = EmailMultiAlternatives(subject, text,
                                      settings.DEFAULT_FROM_EMAIL, recipients)
     message.attach_alternative(html, "text/html")
     return message.send()

@@ -1,6 +1,7 @@
 """API for partner systems and CRMs: offers, outcomes, webhook subscriptions."""
 
 from django.http import Http404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -43,7 +44,7 @@ class OutcomeInput(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["status"] == "lost" and not attrs.get("reason"):
-            raise serializers.ValidationError({"reason": ["A lost lead needs a reason."]})
+            raise serializers.ValidationError({"reason": [gettext("A lost lead needs a reason.")]})
         return attrs
 
 
@@ -68,7 +69,7 @@ def _offers_for(request: Request):
 
 def _partner_only(request: Request) -> int:
     if not request.auth.partner_id:
-        raise PermissionDenied("Only a partner-scoped API key can answer offers.")
+        raise PermissionDenied(gettext("Only a partner-scoped API key can answer offers."))
     return request.auth.partner_id
 
 

@@ -10,6 +10,7 @@ rebuild. Outcome statistics also age out of the cache after CACHE_SECONDS.
 
 from __future__ import annotations
 
+import numpy as np
 from django.core.cache import cache
 from django.db.models import Count, Max
 
@@ -111,7 +112,20 @@ def partner_table_build() -> PartnerTable:
     for pid, count in partner_load().items():
         if pid in records:
             records[pid].load = count
-    return PartnerTable.build(list(records.values()), _events(), levels)
+    table = PartnerTable.build(list(records.values()), _events(), levels)
+    _attach_feedback(table)
+    return table
+
+
+def _attach_feedback(table: PartnerTable) -> None:
+    """The tiers the feedback loop keeps (with a manager's or a rule's promotions and
+    demotions) take precedence over the engine's own estimate, and the fast-closer rule's
+    boost multiplies the score. Two queries."""
+    from feedback.tiers import boosts_for_tenant, tiers_for_tenant
+
+    tiers, boosts = tiers_for_tenant(), boosts_for_tenant()
+    table.stored_tier = np.array([tiers.get(int(pid), "") for pid in table.ids], dtype=object)
+    table.boost = np.array([float(boosts.get(int(pid), 1.0)) for pid in table.ids])
 
 
 def _stamp() -> str:

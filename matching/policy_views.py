@@ -6,15 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from leadrouter.api_errors import DomainError
 from leads.models import Lead
 from matching.engine import FIT_CRITERIA, RULES
 from matching.engine.types import FACTOR_WEIGHTS, TIERS
-from matching.models import Exploration, OfferMode
+from matching.holdout import holdout_compare, holdout_running, holdout_start, holdout_stop
+from matching.models import Exploration, OfferMode, WhatIfRun
 from matching.policy import (
     MAX_TIER_MULTIPLIER,
     MAX_WEIGHT,
@@ -23,11 +24,9 @@ from matching.policy import (
     policy_update,
     policy_versions,
 )
-from matching.holdout import holdout_compare, holdout_running, holdout_start, holdout_stop
-from matching.models import WhatIfRun
 from matching.routing import policies_preview
-from matching.whatif import DEFAULT_LEADS, whatif_start
 from matching.templatetags.matching_explain import CRITERION_LABELS, RULE_LABELS
+from matching.whatif import DEFAULT_LEADS, whatif_start
 
 RECENT_LEADS = 20
 

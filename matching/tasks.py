@@ -117,3 +117,7 @@ def _tenants_with_due_work() -> list[int]:
                                                  paused_until__lt=timezone.localdate())
                           .values_list("tenant_id", flat=True).distinct())
     return sorted(tenant_ids)
+
+
+# Tasks defined next to their services; imported here so the worker registers them.
+from matching.whatif import whatif_run_task  # noqa: E402, F401

@@ -4,6 +4,7 @@ A partner-scoped key sees only its own partner (others are 404), may not create 
 and may change only what a partner user may change in the portal.
 """
 
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -188,7 +189,7 @@ class PartnerListView(APIView):
         """Create a partner. Unknown taxonomy codes: 400 `unknown_code` (or created, if the
         tenant allows it); an external_id in use: 409 `duplicate`."""
         if request.auth.partner_id:
-            raise PermissionDenied("A partner-scoped key cannot create partners.")
+            raise PermissionDenied(gettext("A partner-scoped key cannot create partners."))
         serializer = PartnerInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         partner = services.partner_create(tenant=request.auth.tenant, actor=request.user,
@@ -220,8 +221,8 @@ class PartnerDetailView(APIView):
             refused = sorted(set(data) - PARTNER_KEY_FIELDS)
             if refused or data.get("status") == PartnerStatus.OFFBOARDED:
                 raise PermissionDenied(
-                    "A partner-scoped key may change only capacity, notification_email and "
-                    "status (active or paused).")
+                    gettext("A partner-scoped key may change only capacity, "
+                            "notification_email and status (active or paused)."))
         partner = services.partner_update(partner=partner, actor=request.user, data=data)
         return Response(_reload(partner, request))
 
@@ -238,7 +239,8 @@ _KIND_PARAMETER = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PA
 
 def _kind_or_404(kind: str) -> str:
     if kind not in TermKind.values:
-        raise NotFound(f"No taxonomy '{kind}'. Use one of: {', '.join(TermKind.values)}.")
+        raise NotFound(gettext("No taxonomy '%(kind)s'. Use one of: %(values)s.")
+                       % {"kind": kind, "values": ", ".join(TermKind.values)})
     return kind
 
 
@@ -262,7 +264,7 @@ class TaxonomyView(APIView):
         """Add a code; an existing code is 409 `duplicate`."""
         kind = _kind_or_404(kind)
         if request.auth.partner_id:
-            raise PermissionDenied("A partner-scoped key cannot change the taxonomy.")
+            raise PermissionDenied(gettext("A partner-scoped key cannot change the taxonomy."))
         serializer = TermInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

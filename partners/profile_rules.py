@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext
 
 from leads.codes import COUNTRIES
 from partners.models import PartnerLevel, PartnerStatus, TaxonomyTerm, TermKind
@@ -67,37 +68,39 @@ def check_profile(data: dict, errors: ProfileErrors, *, creating: bool) -> dict:
     clean: dict = {}
     unknown = set(data) - set(SCALAR_FIELDS) - set(NESTED_FIELDS)
     for field in sorted(unknown):
-        errors.add(field, "Unknown field.")
+        errors.add(field, gettext("Unknown field."))
     if creating:
         for field in ("external_id", "name", "country"):
             if not str(data.get(field) or "").strip():
-                errors.add(field, "This field is required.")
+                errors.add(field, gettext("This field is required."))
 
     for field in ("external_id", "name", "postal_code", "city"):
         if field in data:
             clean[field] = str(data[field] or "").strip()
     for field in ("external_id", "name"):
         if field in clean and not clean[field] and not creating:
-            errors.add(field, "This field may not be blank.")
+            errors.add(field, gettext("This field may not be blank."))
     if "country" in data:
         clean["country"] = str(data["country"] or "").strip().upper()
         if clean["country"] and clean["country"] not in COUNTRIES:
-            errors.add("country", "Use a two-letter ISO 3166-1 country code, e.g. DE.")
+            errors.add("country", gettext("Use a two-letter ISO 3166-1 country code, e.g. DE."))
         elif not clean["country"] and not creating:
-            errors.add("country", "This field may not be blank.")
+            errors.add("country", gettext("This field may not be blank."))
     if "status" in data:
         clean["status"] = data["status"]
         if data["status"] not in PartnerStatus.values:
-            errors.add("status", f"Choose one of: {', '.join(PartnerStatus.values)}.")
+            errors.add("status", gettext("Choose one of: %(values)s.")
+                       % {"values": ", ".join(PartnerStatus.values)})
     if "level" in data:
         clean["level"] = data["level"]
         if data["level"] not in PartnerLevel.values:
-            errors.add("level", f"Choose one of: {', '.join(PartnerLevel.values)}.")
+            errors.add("level", gettext("Choose one of: %(values)s.")
+                       % {"values": ", ".join(PartnerLevel.values)})
     for field in ("employees", "capacity"):
         if field in data:
             value = data[field]
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                errors.add(field, "Enter a whole number of 0 or more.")
+                errors.add(field, gettext("Enter a whole number of 0 or more."))
             clean[field] = value
     for field in ("deal_value_min", "deal_value_max"):
         if field in data:
@@ -107,7 +110,8 @@ def check_profile(data: dict, errors: ProfileErrors, *, creating: bool) -> dict:
         languages = [str(code).strip().lower() for code in (data["languages"] or [])]
         bad = [code for code in languages if not _LANGUAGE.match(code)]
         if bad:
-            errors.add("languages", f"Use ISO 639-1 codes such as de or en (not {', '.join(bad)}).")
+            errors.add("languages", gettext("Use ISO 639-1 codes such as de or en (not %(codes)s).")
+                       % {"codes": ", ".join(bad)})
         clean["languages"] = list(dict.fromkeys(languages))
     if "notification_email" in data:
         email = str(data["notification_email"] or "").strip()
@@ -115,7 +119,7 @@ def check_profile(data: dict, errors: ProfileErrors, *, creating: bool) -> dict:
             try:
                 validate_email(email)
             except ValidationError:
-                errors.add("notification_email", "Enter a valid e-mail address.")
+                errors.add("notification_email", gettext("Enter a valid e-mail address."))
         clean["notification_email"] = email
 
     if "territories" in data:
@@ -135,15 +139,17 @@ def check_profile(data: dict, errors: ProfileErrors, *, creating: bool) -> dict:
     for field, codes in normalise_codes(clean).items():
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
-            errors.add(field, f"Listed more than once: {', '.join(duplicates)}.")
+            errors.add(field, gettext("Listed more than once: %(codes)s.")
+                       % {"codes": ", ".join(duplicates)})
         if any(not code for code in codes):
-            errors.add(field, "Every entry needs a code.")
+            errors.add(field, gettext("Every entry needs a code."))
     return clean
 
 
 def check_band(minimum, maximum, errors: ProfileErrors) -> None:
     if minimum is not None and maximum is not None and maximum < minimum:
-        errors.add("deal_value_max", "The maximum deal value must not be below the minimum.")
+        errors.add("deal_value_max",
+                   gettext("The maximum deal value must not be below the minimum."))
 
 
 def unknown_codes(codes_by_field: dict[str, list[str]]) -> dict[str, tuple[list[str], list[str]]]:
@@ -171,18 +177,18 @@ def _decimal(value, field: str, errors: ProfileErrors, *, allow_none: bool):
     if value is None or value == "":
         if allow_none:
             return None
-        errors.add(field, "This field may not be empty.")
+        errors.add(field, gettext("This field may not be empty."))
         return None
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        errors.add(field, "Enter a number.")
+        errors.add(field, gettext("Enter a number."))
         return None
     if not number.is_finite() or number < 0:
-        errors.add(field, "Enter an amount of 0 or more.")
+        errors.add(field, gettext("Enter an amount of 0 or more."))
         return None
     if number >= Decimal("1e12"):
-        errors.add(field, "Enter an amount below 1,000,000,000,000.")
+        errors.add(field, gettext("Enter an amount below 1,000,000,000,000."))
         return None
     return number.quantize(Decimal("0.01"))
 
@@ -194,17 +200,21 @@ def _territories(items: list, errors: ProfileErrors) -> list[dict]:
         prefixes = [str(p).strip() for p in item.get("postal_prefixes") or [] if str(p).strip()]
         radius = item.get("radius_km")
         if country not in COUNTRIES:
-            errors.add("territories", f"Territory {index + 1}: use a two-letter country code.")
+            errors.add("territories", gettext("Territory %(n)d: use a two-letter country code.")
+                       % {"n": index + 1})
         bad = [p for p in prefixes if not _POSTAL_PREFIX.match(p)]
         if bad:
             errors.add("territories",
-                       f"Territory {index + 1}: postal prefixes are letters and digits only.")
+                       gettext("Territory %(n)d: postal prefixes are letters and digits only.")
+                       % {"n": index + 1})
         if radius is not None and (not isinstance(radius, int) or isinstance(radius, bool)
                                    or not 1 <= radius <= 2000):
-            errors.add("territories", f"Territory {index + 1}: radius_km is 1 to 2000.")
+            errors.add("territories", gettext("Territory %(n)d: radius_km is 1 to 2000.")
+                       % {"n": index + 1})
         if radius is not None and prefixes:
             errors.add("territories",
-                       f"Territory {index + 1}: give postal prefixes or a radius, not both.")
+                       gettext("Territory %(n)d: give postal prefixes or a radius, not both.")
+                       % {"n": index + 1})
         clean.append({"country": country, "postal_prefixes": list(dict.fromkeys(prefixes)),
                       "radius_km": radius})
     return clean

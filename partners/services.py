@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.audit import audit_record
@@ -48,24 +49,26 @@ def term_create(*, tenant: Tenant, actor, kind: str, code: str, name: str,
     name = (name or "").strip() or code
     errors = ProfileErrors()
     if kind not in TermKind.values:
-        errors.add("kind", f"Choose one of: {', '.join(TermKind.values)}.")
+        errors.add("kind", gettext("Choose one of: %(values)s.")
+                   % {"values": ", ".join(TermKind.values)})
     if not code:
-        errors.add("code", "This field is required.")
+        errors.add("code", gettext("This field is required."))
     elif len(code) > 40:
-        errors.add("code", "Use at most 40 characters.")
+        errors.add("code", gettext("Use at most 40 characters."))
     if len(name) > 200:
-        errors.add("name", "Use at most 200 characters.")
+        errors.add("name", gettext("Use at most 200 characters."))
     if level is not None:
         if kind != TermKind.CERTIFICATION:
-            errors.add("level", "Only certifications have a level.")
+            errors.add("level", gettext("Only certifications have a level."))
         elif not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 3:
-            errors.add("level", "The level is 1, 2 or 3.")
+            errors.add("level", gettext("The level is 1, 2 or 3."))
     if errors:
-        raise DomainError("The term is not valid.", code="invalid", status_code=400,
+        raise DomainError(gettext("The term is not valid."), code="invalid", status_code=400,
                           fields=errors.fields)
     if TaxonomyTerm.objects.filter(kind=kind, code=code).exists():
-        raise DomainError(f"The code '{code}' already exists in {kind}.", code="duplicate",
-                          status_code=409, fields={"code": ["This code already exists."]})
+        raise DomainError(gettext("The code '%(code)s' already exists in %(kind)s.")
+                          % {"code": code, "kind": kind}, code="duplicate",
+                          status_code=409, fields={"code": [gettext("This code already exists.")]})
     with transaction.atomic():
         term = TaxonomyTerm.objects.create(tenant=tenant, kind=kind, code=code, name=name,
                                            level=level)
@@ -130,11 +133,12 @@ def partner_update(*, partner: Partner, actor, data: dict) -> Partner:
 def partner_pause(*, partner: Partner, actor, until: date | None = None) -> Partner:
     """Stop offering leads to the partner, until (and including) `until` if given."""
     if partner.status == PartnerStatus.OFFBOARDED:
-        raise DomainError("An offboarded partner cannot be paused.", code="offboarded",
+        raise DomainError(gettext("An offboarded partner cannot be paused."), code="offboarded",
                           status_code=409)
     if until is not None and until < timezone.localdate():
-        raise DomainError("The pause cannot end in the past.", code="invalid", status_code=400,
-                          fields={"until": ["Pick today or a later date."]})
+        raise DomainError(gettext("The pause cannot end in the past."), code="invalid",
+                          status_code=400,
+                          fields={"until": [gettext("Pick today or a later date.")]})
     return _set_status(partner=partner, actor=actor, status=PartnerStatus.PAUSED,
                        paused_until=until, action="partner.paused")
 
@@ -142,7 +146,7 @@ def partner_pause(*, partner: Partner, actor, until: date | None = None) -> Part
 def partner_resume(*, partner: Partner, actor) -> Partner:
     """Offer leads to a paused partner again."""
     if partner.status == PartnerStatus.OFFBOARDED:
-        raise DomainError("An offboarded partner cannot be resumed; create it anew.",
+        raise DomainError(gettext("An offboarded partner cannot be resumed; create it anew."),
                           code="offboarded", status_code=409)
     return _set_status(partner=partner, actor=actor, status=PartnerStatus.ACTIVE,
                        paused_until=None, action="partner.resumed")
@@ -179,7 +183,8 @@ def _checked(data: dict, *, creating: bool, partner: Partner | None) -> dict:
     check_band(minimum, maximum, errors)
     if errors:
         names = ", ".join(errors.fields)
-        raise DomainError(f"Invalid input in: {names}.", code="invalid", status_code=400,
+        raise DomainError(gettext("Invalid input in: %(names)s.") % {"names": names},
+                          code="invalid", status_code=400,
                           fields=errors.fields)
     external_id = clean.get("external_id")
     if external_id:
@@ -192,9 +197,11 @@ def _checked(data: dict, *, creating: bool, partner: Partner | None) -> dict:
 
 
 def _duplicate_external_id(external_id: str) -> DomainError:
-    return DomainError(f"A partner with external_id '{external_id}' already exists.",
+    return DomainError(gettext("A partner with external_id '%(id)s' already exists.")
+                       % {"id": external_id},
                        code="duplicate", status_code=409,
-                       fields={"external_id": ["A partner with this external_id already exists."]})
+                       fields={"external_id": [
+                           gettext("A partner with this external_id already exists.")]})
 
 
 def _terms_for(*, tenant: Tenant, actor, clean: dict) -> dict[tuple[str, str], TaxonomyTerm]:
@@ -204,12 +211,14 @@ def _terms_for(*, tenant: Tenant, actor, clean: dict) -> dict[tuple[str, str], T
     missing = unknown_codes(codes_by_field)
     if missing and not tenant.auto_create_terms:
         fields = {
-            field: [f"Unknown code(s): {', '.join(codes)}. "
-                    f"Known codes: {', '.join(known) or '(none yet)'}."]
+            field: [gettext("Unknown code(s): %(codes)s. Known codes: %(known)s.")
+                    % {"codes": ", ".join(codes),
+                       "known": ", ".join(known) or gettext("(none yet)")}]
             for field, (codes, known) in missing.items()
         }
         names = ", ".join(fields)
-        raise DomainError(f"Unknown taxonomy code in: {names}.", code="unknown_code",
+        raise DomainError(gettext("Unknown taxonomy code in: %(names)s.") % {"names": names},
+                          code="unknown_code",
                           status_code=400, fields=fields)
     for field, (codes, _known) in missing.items():
         for code in codes:

@@ -231,7 +231,8 @@ class _Simulation:
             record.offers += 1
             self.result.offers += 1
             self.result.first_offer_hours.setdefault(j, hours)
-            if decision_id is not None and decision_id not in self.decisions_seen:
+            if decision_id is not None and decision_id not in self.decisions_seen \
+                    and self.policy != "rules_only":  # rules only learns nothing (p̂ = 1)
                 self.decisions_seen.add(decision_id)
                 self._calibration(lead, partner, partner_pk, candidates or [])
             rng = self.world.rng_for(1, k, j, record.offers)

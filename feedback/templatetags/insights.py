@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -13,7 +14,7 @@ register = template.Library()
 def pct(value, digits: int = 1) -> str:
     if value is None or value == "":
         return "—"
-    return f"{float(value) * 100:.{int(digits)}f} %"
+    return f"{number_format(float(value) * 100, decimal_pos=int(digits), use_l10n=True)} %"
 
 
 @register.filter
@@ -25,15 +26,15 @@ def duration(value) -> str:
     if seconds < 3600:
         return _("%(n)d min") % {"n": round(seconds / 60)}
     if seconds < 86400 * 2:
-        return _("%(n).1f h") % {"n": seconds / 3600}
-    return _("%(n).1f d") % {"n": seconds / 86400}
+        return _("%(n)s h") % {"n": number_format(seconds / 3600, decimal_pos=1, use_l10n=True)}
+    return _("%(n)s d") % {"n": number_format(seconds / 86400, decimal_pos=1, use_l10n=True)}
 
 
 @register.filter
 def money(value) -> str:
     if value is None or value == "":
         return "—"
-    return f"{Decimal(value):,.0f}".replace(",", "\u202f")
+    return number_format(Decimal(value), decimal_pos=0, use_l10n=True, force_grouping=True)
 
 
 @register.filter
@@ -51,7 +52,8 @@ def kpi(value, kind: str) -> str:
 def change(value) -> str:
     if value is None:
         return ""
-    return f"{'+' if value >= 0 else '−'}{abs(value) * 100:.0f} %"
+    number = number_format(abs(value) * 100, decimal_pos=0, use_l10n=True)
+    return f"{'+' if value >= 0 else '−'}{number} %"
 
 
 @register.filter

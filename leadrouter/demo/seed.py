@@ -71,7 +71,7 @@ def demo_seed(*, now: datetime | None = None,
     with transaction.atomic():
         tenant, _ = Tenant.objects.get_or_create(
             slug=DEMO_SLUG, defaults={"name": DEMO_NAME, "timezone": "Europe/Berlin",
-                                      "currency": "EUR"})
+                                      "currency": "EUR", "locale": "de"})
         with tenant_scope(tenant):
             report = DemoSeedReport(tenant=tenant, created=False)
             for email, role in DEMO_PEOPLE:

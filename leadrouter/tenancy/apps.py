@@ -8,4 +8,9 @@ class TenancyConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect the connection_created receiver (RLS setting) and the login audit.
-        from leadrouter.tenancy import scoping, signals  # noqa: F401
+        # The language preference is copied into the session at login.
+        from leadrouter.tenancy import (  # noqa: F401
+            language,  # noqa: F401
+            scoping,
+            signals,
+        )

@@ -4,6 +4,7 @@ The key is resolved once, by TenantScopeMiddleware, which also opens the tenant 
 the request; this class hands DRF what the middleware found.
 """
 
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -31,7 +32,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         django_request = request._request
         if getattr(django_request, "api_key_invalid", False):
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid or revoked API key."))
         api_key = getattr(django_request, "api_key", None)
         if api_key is None:
             return None
@@ -50,5 +51,5 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An API key created in the dashboard or with `create_api_key`.",
+            "description": gettext("An API key created in the dashboard or with `create_api_key`."),
         }

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from django.utils.translation import gettext
+
 WEEKDAYS = range(7)
 
 # Fifty years: far beyond any SLA, so running out means the setting cannot hold it.
@@ -29,26 +31,28 @@ def _parse_time(value: str) -> time:
     try:
         parsed = time.fromisoformat(value)
     except (TypeError, ValueError) as exc:
-        raise BusinessHoursError(f"{value!r} is not a time of day (HH:MM).") from exc
+        raise BusinessHoursError(gettext("%(value)s is not a time of day (HH:MM).")
+                                 % {"value": repr(value)}) from exc
     return parsed.replace(second=0, microsecond=0, tzinfo=None)
 
 
 def business_hours_normalize(value: dict) -> dict:
     """A valid, canonical business-hours dict, or BusinessHoursError saying what is wrong."""
     if not isinstance(value, dict):
-        raise BusinessHoursError("Business hours must be a mapping.")
+        raise BusinessHoursError(gettext("Business hours must be a mapping."))
     try:
         weekdays = sorted({int(day) for day in value.get("weekdays", [])})
     except (TypeError, ValueError) as exc:
-        raise BusinessHoursError("Weekdays must be numbers 0 (Monday) to 6 (Sunday).") from exc
+        raise BusinessHoursError(
+            gettext("Weekdays must be numbers 0 (Monday) to 6 (Sunday).")) from exc
     if not weekdays:
-        raise BusinessHoursError("Choose at least one working day.")
+        raise BusinessHoursError(gettext("Choose at least one working day."))
     if any(day not in WEEKDAYS for day in weekdays):
-        raise BusinessHoursError("Weekdays must be numbers 0 (Monday) to 6 (Sunday).")
+        raise BusinessHoursError(gettext("Weekdays must be numbers 0 (Monday) to 6 (Sunday)."))
     start = _parse_time(value.get("start", ""))
     end = _parse_time(value.get("end", ""))
     if end <= start:
-        raise BusinessHoursError("Business hours must end after they start (same day).")
+        raise BusinessHoursError(gettext("Business hours must end after they start (same day)."))
     return {"weekdays": weekdays, "start": start.strftime("%H:%M"),
             "end": end.strftime("%H:%M")}
 

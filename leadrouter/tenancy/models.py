@@ -178,3 +178,16 @@ class Invitation(TenantOwned):
         if self.accepted_at is not None or self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now()
+
+
+# --- Language preference (see leadrouter.tenancy.language) ------------------------------------
+class UserPreference(models.Model):
+    """A person's own settings, the same in every tenant they belong to. Not tenant-owned."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="preference")
+    # "" follows the tenant's locale; otherwise one of settings.LANGUAGES.
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language or 'tenant default'})"

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
+from django.utils.translation import gettext
 
 from leadrouter.tenancy.models import Membership, Role, Tenant
 from leadrouter.tenancy.scoping import tenant_scope
@@ -15,7 +16,8 @@ def tenant_create(*, slug: str, name: str, timezone: str = "Europe/Berlin",
     """Create a tenant. The slug is its stable, URL-safe identifier."""
     validate_slug(slug)
     if Tenant.objects.filter(slug=slug).exists():
-        raise ValidationError(f"A tenant with slug '{slug}' already exists.")
+        raise ValidationError(gettext("A tenant with slug '%(slug)s' already exists.")
+                              % {"slug": slug})
     return Tenant.objects.create(slug=slug, name=name, timezone=timezone, currency=currency)
 
 
@@ -28,11 +30,12 @@ def user_create_in_tenant(*, tenant: Tenant, email: str, role: str, password: st
     email = email.strip().lower()
     validate_email(email)
     if role not in Role.values:
-        raise ValidationError(f"Unknown role '{role}'. Choose one of: {', '.join(Role.values)}.")
+        raise ValidationError(gettext("Unknown role '%(role)s'. Choose one of: %(values)s.")
+                              % {"role": role, "values": ", ".join(Role.values)})
     if role == Role.PARTNER and partner is None:
-        raise ValidationError("A partner user needs a partner.")
+        raise ValidationError(gettext("A partner user needs a partner."))
     if role != Role.PARTNER and partner is not None:
-        raise ValidationError("Only partner users belong to a partner.")
+        raise ValidationError(gettext("Only partner users belong to a partner."))
     User = get_user_model()
     with transaction.atomic(), tenant_scope(tenant):
         user, created = User.objects.get_or_create(

@@ -130,16 +130,24 @@ def score_lead(table: PartnerTable, lead: LeadProfile, params: PolicyParams, day
         accept = win = None
         p_accept = p_win = np.ones(len(table))
     load = load_factor(table.load, table.capacity) ** exponent["load"]
-    tier_key = ("tier", id(performance), tuple(sorted(params.tier_multipliers.items())))
+    # Tiers kept by the feedback loop (rules, manager overrides) win over the estimate.
+    stored = getattr(table, "stored_tier", None)
+    tiers = performance.tier if stored is None else \
+        np.where(stored != "", stored, performance.tier).astype(object)
+    tier_key = ("tier", id(performance), id(stored),
+                tuple(sorted(params.tier_multipliers.items())))
     if tier_key not in table._memo:
-        table._memo[tier_key] = _tier_multiplier(performance.tier, params.tier_multipliers)
+        table._memo[tier_key] = _tier_multiplier(tiers, params.tier_multipliers)
     tier_multiplier = table._memo[tier_key]
+    boost = getattr(table, "boost", None)
+    if boost is not None:
+        tier_multiplier = tier_multiplier * boost
     penalty = np.power(min(max(params.soft_rule_penalty, 0.0), 1.0), soft)
     value = max(float(lead.deal_value), 1.0) if lead.deal_value else 1.0
     base = value * np.power(fit, max(params.fit_exponent, 0.0)) * tier_multiplier * penalty
     score = (base * p_accept ** exponent["accept"] * p_win ** exponent["win"] * load)
     return LeadScores(eligible, excluded, checks, soft, criteria, weights, fit, accept, win,
-                      p_accept, p_win, load, performance.tier, performance.closed,
+                      p_accept, p_win, load, tiers, performance.closed,
                       tier_multiplier, penalty, value, base, score)
 
 

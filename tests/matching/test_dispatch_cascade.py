@@ -151,3 +151,17 @@ def test_it_resumes_a_partner_whose_vacation_ended(tenant_a):
     with tenant_scope(tenant_a):
         partner = Partner.objects.get(pk=partner.pk)
     assert partner.status == "active" and partner.paused_until is None
+
+
+def test_it_skips_a_next_candidate_that_filled_up_since_the_decision(tenant_a, three):
+    lead = lead_create(tenant_a)
+    dispatch_to(tenant_a, lead, three, max_attempts=3)
+    with tenant_scope(tenant_a):
+        three[1].capacity = 1
+        three[1].save()
+    other = lead_create(tenant_a, company_name="Filler")
+    dispatch_to(tenant_a, other, [three[1]])  # partner 1 is now at capacity (1 pending)
+    with tenant_scope(tenant_a):
+        offer = Offer.objects.get(lead=lead)
+        offer_reject(offer_id=offer.pk, partner_id=three[0].pk, actor="t", reason="conflict")
+    assert _offers(tenant_a, lead) == [(three[0].pk, "rejected"), (three[2].pk, "pending")]

@@ -47,6 +47,7 @@ def test_it_routes_the_holdout_arm_with_the_second_policy(tenant_a):
 
 def test_it_tags_nothing_without_a_running_holdout(tenant_a):
     with tenant_scope(tenant_a):
+        policy_current(tenant=tenant_a)
         holdout_start(tenant=tenant_a, actor="test", policy_version=1, share=0.5)
         holdout_stop(tenant=tenant_a, actor="test")
     routed_channel(tenant_a, leads=4)
@@ -56,6 +57,7 @@ def test_it_tags_nothing_without_a_running_holdout(tenant_a):
 
 def test_it_compares_the_arms_with_intervals(tenant_a):
     with tenant_scope(tenant_a):
+        policy_current(tenant=tenant_a)
         holdout = holdout_start(tenant=tenant_a, actor="test", policy_version=1, share=0.5)
     routed_channel(tenant_a, leads=16)
     with tenant_scope(tenant_a):

@@ -1,0 +1,50 @@
+"""Locale-aware formatting of amounts:
+{% load formatting %} ... {{ lead.deal_value|money:lead.currency }}
+
+German: 1.234,56 €   English: €1,234.56   (the active language decides, see
+leadrouter.tenancy.language). Grouping is forced here, so USE_THOUSAND_SEPARATOR stays off and
+ids in URLs are never grouped.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import get_language
+
+register = template.Library()
+
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
+NBSP = "\u00a0"
+
+
+def money_format(value, currency: str = "", *, decimals: int = 2) -> str:
+    """`value` as an amount in the active language, with the currency's symbol (or code)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    number = number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    code = (currency or "").upper()
+    symbol = SYMBOLS.get(code, code)
+    if not symbol:
+        return number
+    if (get_language() or "en").startswith("de"):
+        return f"{number}{NBSP}{symbol}"
+    if len(symbol) == 1:
+        return f"-{symbol}{number[1:]}" if number.startswith("-") else f"{symbol}{number}"
+    return f"{symbol}{NBSP}{number}"
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    """An amount with cents: {{ lead.deal_value|money:lead.currency }} → 1.234,56 €."""
+    return money_format(value, currency)
+
+
+@register.filter
+def money0(value, currency: str = "") -> str:
+    """A whole amount: {{ partner.deal_value_max|money0:currency }} → 50.000 €."""
+    return money_format(value, currency, decimals=0)
