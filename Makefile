@@ -35,7 +35,7 @@ test: $(VENV)/.installed-dev
 	@eval "$$(scripts/service-urls $(PY))"; \
 	echo "Database: $${DATABASE_URL:-SQLite (no PostgreSQL found: server tests are skipped)}"; \
 	echo "Broker:   $${REDIS_URL:-none (no Redis found: Redis tests are skipped)}"; \
-	DEBUG=1 $(VENV)/bin/pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	DEBUG=1 $(VENV)/bin/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

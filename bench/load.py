@@ -8,10 +8,11 @@ thread sends its next request when the previous answer arrived, over a kept-aliv
 connection) — no extra dependency. What it does:
 - starts its own Redis on a spare port (default 6391, no persistence) and (re)creates its own
   PostgreSQL database (default `lr_load`, migrated); nobody else's Redis or database is used;
-- seeds one tenant: 40 partners, 2,000 leads already routed, a manager and a partner user
+- seeds one tenant: 40 partners, `--seed-leads` leads already routed, a manager and a partner user
   (both logged in by the script: their session cookies are used by the clients);
 - starts gunicorn as in production (DEBUG off, gthread: `--workers`×`--threads`, persistent DB
-  connections, API_RATE_LIMIT="" so the per-key limit does not cap the run) and one Celery
+  connections, API_RATE_LIMIT = "" in a throw-away settings module so the per-key limit
+  does not cap the run) and one Celery
   worker (prefork, 2 processes) that routes every created lead;
 - `--probe`: 30-second steps at each concurrency, then the main run at the concurrency that
   gave the most requests/s with < 0.1 % errors;
@@ -54,6 +55,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument("--redis-port", type=int, default=6391)
     parser.add_argument("--db", default="lr_load")
+    parser.add_argument("--seed-leads", type=int, default=500)
     parser.add_argument("--no-worker", action="store_true", help="no Celery worker")
     parser.add_argument("--out", default="")
     return parser.parse_args()
@@ -64,14 +66,25 @@ VAR_DIR = Path(f"/tmp/{ARGS.db}_var")
 VAR_DIR.mkdir(exist_ok=True)
 ENV = {
     "DATABASE_URL": f"{PG}/{ARGS.db}", "REDIS_URL": f"redis://127.0.0.1:{ARGS.redis_port}/0",
-    "VAR_DIR": str(VAR_DIR), "DEBUG": "0", "SECRET_KEY": "load-only-secret-key-" + "x" * 40,
+    "VAR_DIR": str(VAR_DIR), "STATIC_ROOT": str(VAR_DIR / "static"), "DEBUG": "0",
+    "SECRET_KEY": "load-only-secret-key-" + "x" * 40,
     "SECURE_SSL_REDIRECT": "0", "ALLOWED_HOSTS": "127.0.0.1", "CONN_MAX_AGE": "600",
     "LOG_LEVEL": "WARNING", "API_RATE_LIMIT": "",
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     "DJANGO_SETTINGS_MODULE": "leadrouter.settings",
 }
+# API_RATE_LIMIT="" in the environment means "the default" (env_str), so the limit is turned
+# off in a throw-away settings module: the product's settings + API_RATE_LIMIT = "".
+_SETTINGS_DIR = VAR_DIR / "settings"
+_SETTINGS_DIR.mkdir(exist_ok=True)
+(_SETTINGS_DIR / "bench_load_settings.py").write_text(
+    "from leadrouter.settings import *  # noqa: F403\nAPI_RATE_LIMIT = \"\"\n")
+ENV |= {"DJANGO_SETTINGS_MODULE": "bench_load_settings",
+        "PYTHONPATH": f"{_SETTINGS_DIR}{os.pathsep}{ROOT}"}
+sys.path.insert(0, str(_SETTINGS_DIR))
 os.environ.update(ENV)
 CHILDREN: list[subprocess.Popen] = []
+STOP = threading.Event()  # Ctrl-C: the client threads end their loop
 
 
 # ------------------------------------------------------------------------------ the stack
@@ -101,6 +114,9 @@ def database_recreate() -> None:
         conn.execute(f'CREATE DATABASE "{ARGS.db}"')
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
                    check=True, env={**os.environ, "DEBUG": "1"})
+    # DEBUG off serves hashed static names from the manifest: collect them first.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                   cwd=ROOT, check=True, env={**os.environ, **ENV})
 
 
 def spawn(command: list[str], log: str) -> subprocess.Popen:
@@ -139,7 +155,7 @@ def stop_children() -> None:
             os.killpg(process.pid, signal.SIGTERM)
     for process in CHILDREN:
         try:
-            process.wait(20)
+            process.wait(15)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
     redis_cli("shutdown", "nosave")
@@ -182,10 +198,11 @@ def world_create() -> dict:
                                              partner=partners[0])
         # Seeded leads are routed here, in-process, so the run starts without a backlog.
         settings.LEADS_ROUTE_ON_INGEST = False
-        for offset in range(0, 2000, 500):
+        for offset in range(0, ARGS.seed_leads, 500):
             results = leads_ingest_bulk(
                 tenant=tenant, actor="load", channel=LeadChannel.BULK,
-                items=[lead_data("seed", i) for i in range(offset, offset + 500)])
+                items=[lead_data("seed", i)
+                       for i in range(offset, min(offset + 500, ARGS.seed_leads))])
             for result in results:
                 lead_route_and_dispatch(lead_id=result.lead_id)
         settings.LEADS_ROUTE_ON_INGEST = True
@@ -216,7 +233,7 @@ def client_loop(world: dict, results: Results, stop_at: float, seed: int, tag: s
     rng = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=30)
     i = 0
-    while time.perf_counter() < stop_at:
+    while time.perf_counter() < stop_at and not STOP.is_set():
         kind = rng.choices(KINDS, weights=weights)[0]
         headers = {"Host": "127.0.0.1"}
         body = None
@@ -308,6 +325,8 @@ def routing_backlog() -> dict:
 
 
 def main() -> int:
+    signal.signal(signal.SIGINT, lambda *_: STOP.set())
+    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
     load_before = [round(x, 2) for x in os.getloadavg()]
     redis_start()
     database_recreate()

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from feedback.models import OutcomeEvent
 from leadrouter.tenancy.models import AuditEvent
@@ -159,19 +160,21 @@ class TimelineEntry:
 def lead_timeline(*, lead: Lead) -> tuple[list[TimelineEntry], RoutingDecision | None]:
     """What happened to a lead, oldest first, and its latest routing decision."""
     entries = [TimelineEntry(at=lead.received_at, kind="received",
-                             title=f"Received via {lead.get_channel_display()}")]
+                             title=gettext("Received via %(channel)s")
+                             % {"channel": lead.get_channel_display()})]
     decisions = list(RoutingDecision.objects.filter(lead=lead).select_related("policy")
                      .order_by("created_at", "id"))
     for decision in decisions:
         excluded = ", ".join(f"{count} {reason}" for reason, count in decision.excluded.items())
         entries.append(TimelineEntry(
             at=decision.created_at, kind="decision",
-            title=f"Routing decision (policy v{decision.policy.version}): "
-                  f"{decision.eligible_count} eligible",
-            detail=f"excluded: {excluded}" if excluded else ""))
+            title=gettext("Routing decision (policy v%(version)s): %(n)s eligible")
+            % {"version": decision.policy.version, "n": decision.eligible_count},
+            detail=gettext("excluded: %(reasons)s") % {"reasons": excluded} if excluded else ""))
     for offer in Offer.objects.filter(lead=lead).select_related("partner"):
         entries.append(TimelineEntry(at=offer.offered_at, kind="offer",
-                                     title=f"Offered to {offer.partner.name} (rank {offer.rank})",
+                                     title=gettext("Offered to %(partner)s (rank %(rank)s)")
+                                     % {"partner": offer.partner.name, "rank": offer.rank},
                                      detail=offer.get_status_display()))
         if offer.responded_at:
             detail = offer.get_reject_reason_display() if offer.reject_reason else ""
@@ -186,6 +189,7 @@ def lead_timeline(*, lead: Lead) -> tuple[list[TimelineEntry], RoutingDecision |
                                      title=f"{who}{event.get_kind_display()}", detail=detail))
     for audit in AuditEvent.objects.filter(target_type="leads.lead", target_id=str(lead.pk)):
         entries.append(TimelineEntry(at=audit.created_at, kind="audit",
-                                     title=f"{audit.action} by {audit.actor}"))
+                                     title=gettext("%(action)s by %(actor)s")
+                                     % {"action": audit.action, "actor": audit.actor}))
     entries.sort(key=lambda entry: entry.at)
     return entries, (decisions[-1] if decisions else None)

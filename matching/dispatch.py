@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from feedback.events import event_record
 from feedback.models import OutcomeKind
@@ -30,14 +30,17 @@ from matching.webhooks import webhook_emit
 from partners.models import Partner, PartnerStatus
 
 EXCLUSION_WORDS = {
-    "territory": ("%d outside territory", "%d outside territory"),
-    "certification": ("%d missing certification", "%d missing certifications"),
-    "product": ("%d without the product available", "%d without the product available"),
-    "capacity": ("%d at capacity", "%d at capacity"),
-    "deal_band": ("%d with the deal outside their band", "%d with the deal outside their band"),
-    "status": ("%d paused or inactive", "%d paused or inactive"),
-    "declined": ("%d already declined or let it expire", "%d already declined or let it expire"),
-    "language": ("%d not speaking the language", "%d not speaking the language"),
+    "territory": ngettext_lazy("%d outside territory", "%d outside territory"),
+    "certification": ngettext_lazy("%d missing certification", "%d missing certifications"),
+    "product": ngettext_lazy("%d without the product available",
+                             "%d without the product available"),
+    "capacity": ngettext_lazy("%d at capacity", "%d at capacity"),
+    "deal_band": ngettext_lazy("%d with the deal outside their band",
+                               "%d with the deal outside their band"),
+    "status": ngettext_lazy("%d paused or inactive", "%d paused or inactive"),
+    "declined": ngettext_lazy("%d already declined or let it expire",
+                              "%d already declined or let it expire"),
+    "language": ngettext_lazy("%d not speaking the language", "%d not speaking the language"),
 }
 
 
@@ -47,8 +50,8 @@ def excluded_in_words(excluded: dict) -> str:
     for reason, count in sorted(excluded.items(), key=lambda item: -item[1]):
         if not count:
             continue
-        singular, plural = EXCLUSION_WORDS.get(reason, (f"%d excluded ({reason})",) * 2)
-        parts.append(ngettext(singular, plural, count) % count)
+        words = EXCLUSION_WORDS.get(reason)
+        parts.append(words % count if words is not None else f"{count} excluded ({reason})")
     return ", ".join(parts)
 
 

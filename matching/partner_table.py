@@ -73,7 +73,8 @@ def _events() -> list[EventRecord]:
 
 def partner_table_build() -> PartnerTable:
     """Read the current tenant's routable partners (active or paused; offboarded partners are
-    not candidates at all) into a PartnerTable. Nine queries, whatever the partner count."""
+    not candidates at all) into a PartnerTable. A dozen queries (the stored tiers
+    included), whatever the partner count."""
     partners = list(
         Partner.objects.exclude(status=PartnerStatus.OFFBOARDED).order_by("id").values_list(
             "id", "name", "status", "paused_until", "employees", "capacity", "deal_value_min",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from leadrouter.api_errors import DomainError
+from leadrouter.tenancy.templatetags.formatting import tier_word
 from leads.models import Lead
 from matching.engine import FIT_CRITERIA, RULES
 from matching.engine.types import FACTOR_WEIGHTS, TIERS
@@ -67,7 +68,7 @@ class PolicyForm(forms.Form):
                 widget=forms.NumberInput(attrs={"step": "0.1"}))
         for tier in TIERS:
             self.fields[f"tier_{tier}"] = forms.FloatField(
-                label=_("Tier %(tier)s") % {"tier": tier}, min_value=0,
+                label=_("Tier %(tier)s") % {"tier": tier_word(tier)}, min_value=0,
                 max_value=MAX_TIER_MULTIPLIER, widget=forms.NumberInput(attrs={"step": "0.05"}))
 
     @classmethod

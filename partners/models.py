@@ -1,5 +1,6 @@
 """Partner profiles and the tenant's taxonomy they are described in."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.timezone import now
@@ -144,3 +145,42 @@ class PartnerProduct(TenantOwned):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "partner", "term"],
                                                name="partner_product_unique")]
+
+
+# --- Partner onboarding (see partners/onboarding.py) -----------------------------------------
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PartnerChangeRequest(TenantOwned):
+    """Changes a partner asked for to the parts of its profile that steer routing. They take
+    effect only when a manager approves them; `data` holds the requested values in the API
+    shape (DESIGN.md §8), only the fields that differ from the profile when asked."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE,
+                                related_name="change_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=ChangeStatus.choices,
+                              default=ChangeStatus.PENDING)
+    created_at = models.DateTimeField(default=now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A partner has at most one open request; a new submission replaces it.
+            models.UniqueConstraint(fields=["tenant", "partner"],
+                                    condition=models.Q(status="pending"),
+                                    name="partner_change_one_pending"),
+        ]
+        indexes = [models.Index(fields=["tenant", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.status}"

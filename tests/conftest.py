@@ -125,3 +125,24 @@ def scope_a(tenant_a):
 def postgres_only(db):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL or run PostgreSQL on 127.0.0.1:5432)")
+
+
+# Tests that open many database connections at once, or alter the shared application
+# role, run one after another on a single xdist worker (`--dist loadgroup`): two of them
+# side by side would exceed PostgreSQL's 100 connections or race on ALTER ROLE.
+SERIAL_GROUPS = {
+    "test_dispatch_broadcast.py": "db-heavy",
+    "test_idempotency.py": "db-heavy",
+    "test_api_rate_limit.py": "db-heavy",
+    "test_races.py": "db-heavy",
+    "test_offer_lifecycle_machine.py": "db-heavy",
+    "test_row_level_security.py": "db-role",
+    "test_row_level_security_every_table.py": "db-role",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        group = SERIAL_GROUPS.get(item.path.name)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))

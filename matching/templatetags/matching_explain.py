@@ -2,7 +2,7 @@
 
 from django import template
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 register = template.Library()
 
@@ -22,16 +22,17 @@ RULE_LABELS = {
     "capacity": _("Capacity left"),
 }
 EXCLUSION_WORDS = {
-    "territory": ("%d outside territory", "%d outside territory"),
-    "certification": ("%d missing certification", "%d missing certification"),
-    "product": ("%d without the product available", "%d without the product available"),
-    "capacity": ("%d at capacity", "%d at capacity"),
-    "deal_band": ("%d with the deal outside their band",
-                  "%d with the deal outside their band"),
-    "status": ("%d paused or inactive", "%d paused or inactive"),
-    "declined": ("%d already declined or let it expire",
-                 "%d already declined or let it expire"),
-    "language": ("%d not speaking the language", "%d not speaking the language"),
+    "territory": ngettext_lazy("%d outside territory", "%d outside territory"),
+    "certification": ngettext_lazy("%d missing certification", "%d missing certifications"),
+    "product": ngettext_lazy("%d without the product available",
+                             "%d without the product available"),
+    "capacity": ngettext_lazy("%d at capacity", "%d at capacity"),
+    "deal_band": ngettext_lazy("%d with the deal outside their band",
+                               "%d with the deal outside their band"),
+    "status": ngettext_lazy("%d paused or inactive", "%d paused or inactive"),
+    "declined": ngettext_lazy("%d already declined or let it expire",
+                              "%d already declined or let it expire"),
+    "language": ngettext_lazy("%d not speaking the language", "%d not speaking the language"),
 }
 SHOWN_CRITERIA = ("industry", "competency", "size", "distance", "certification", "level",
                   "p_accept", "p_win", "load")
@@ -43,8 +44,8 @@ def excluded_words(excluded: dict | None) -> str:
     parts = []
     for reason, count in sorted((excluded or {}).items(), key=lambda item: -item[1]):
         if count:
-            singular, plural = EXCLUSION_WORDS.get(reason, (f"%d excluded ({reason})",) * 2)
-            parts.append(ngettext(singular, plural, count) % count)
+            words = EXCLUSION_WORDS.get(reason)
+            parts.append(words % count if words is not None else f"{count} excluded ({reason})")
     return ", ".join(parts)
 
 

@@ -28,7 +28,10 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True,
          "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
                        "(KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"}
-TIMEOUT_MS = 10_000
+# Generous: only a failing test waits this long, and a loaded CI machine (the whole suite in
+# parallel) can be slow to answer.
+TIMEOUT_MS = 30_000
+EXPECT_TIMEOUT_MS = 15_000
 
 # Reports CSP violations to the console even where Chromium would only count them.
 _CSP_LISTENER = """
@@ -70,8 +73,9 @@ def browser():
     """One Chromium per test module. While Playwright's sync API runs, an asyncio loop is
     running in this thread, so Django's ORM guard must be told the test's own queries are
     fine (the app itself runs in the live server's threads, unaffected)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         playwright = sync_playwright().start()

@@ -33,6 +33,7 @@ def english_ui_strings() -> list[str]:
     on a German page, a template or view string was not marked for translation."""
     with CATALOGUE.open("rb") as handle:
         catalogue = gettext.GNUTranslations(handle)._catalog
+    german_text = " ".join(value for value in catalogue.values() if isinstance(value, str))
     strings = set()
     for key, german in catalogue.items():
         msgid = key[0] if isinstance(key, tuple) else key
@@ -41,13 +42,21 @@ def english_ui_strings() -> list[str]:
         # Placeholders split a sentence into fixed parts; look for each longer part.
         for part in re.split(r"%(?:\([a-z_]+\))?[-#0 +]*\d*(?:\.\d+)?[sdfr]|%%", msgid):
             part = part.strip(" .,:;()·—–-'\"“”„‘’")
-            if re.search(r"[A-Za-z]{2}", part) and part not in german:
-                strings.add(part)
+            if not re.search(r"[A-Za-z]{2}", part) or re.fullmatch(r"[A-Z]{2,3}", part):
+                continue  # no word, or a code such as CI or ID
+            # Words German uses too ("Partners" in "des Partners", "Channel-Manager").
+            if re.search(r"(?<!\w)" + re.escape(part) + r"(?!\w)", german_text):
+                continue
+            strings.add(part)
     return sorted(strings)
 
 
 def english_leftovers(page: str) -> list[str]:
     """English UI strings found as whole words in a page's visible text."""
     text = visible_text(page)
-    return [s for s in english_ui_strings()
-            if re.search(r"(?<![\w@.])" + re.escape(s) + r"(?![\w@])", text)]
+    found = []
+    for string in english_ui_strings():
+        match = re.search(r"(?<![\w@.])" + re.escape(string) + r"(?![\w@])", text)
+        if match:
+            found.append(f"{string!r} in “…{text[max(0, match.start() - 40):match.end() + 40]}…”")
+    return found

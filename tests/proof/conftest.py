@@ -7,11 +7,14 @@ carries the tenant's marker ("ZZA", "ZZB", "ZZC"), so a page that leaks a foreig
 shows a foreign marker.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -148,6 +151,14 @@ def world_build() -> World:
                 tenant=t.tenant, partner=t.obj.p2, rule="pause", action="pause",
                 reason=f"{t.marker} let offers expire")
 
+    def change_request(t):
+        from partners.models import PartnerChangeRequest
+
+        with tenant_scope(t.tenant):
+            t.obj.change_request = PartnerChangeRequest.objects.create(
+                tenant=t.tenant, partner=t.obj.p1, requested_by=t.users["p1"],
+                data={"employees": 25}, note=f"{t.marker} asks")
+
     def invitation(t):
         with tenant_scope(t.tenant):
             t.obj.invitation = Invitation.objects.create(
@@ -172,7 +183,7 @@ def world_build() -> World:
         user(Role.PARTNER, "p2"),
         lead("lead_offered"), lead("lead_held"), lead("lead_p2"), lead("lead_unrouted"),
         offered, held, offered_p2, unrouted,
-        taxonomy, webhook, import_job, whatif, rule_action, invitation,
+        taxonomy, webhook, import_job, whatif, rule_action, change_request, invitation,
         key("tenant"), key("p1", "p1"), key("p2", "p2"), key("revoked", revoke=True),
     ]
     for step in steps:
@@ -180,9 +191,17 @@ def world_build() -> World:
     return World(tenants=tenants)
 
 
-@pytest.fixture
-def world(db) -> World:
-    return world_build()
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The world, built once per module in a transaction rolled back at its end; each test
+    (asking for `db` too) runs in a savepoint inside it."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), \
+            transaction.atomic():
+        yield world_build()
+        transaction.set_rollback(True)
 
 
 def api_client(plain_key: str | None) -> APIClient:

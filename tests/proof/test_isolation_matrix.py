@@ -25,16 +25,14 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.forms.models import model_to_dict
 from django.shortcuts import resolve_url
 from django.test import Client
-from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from leadrouter.tenancy.scoping import all_tenants
-from tests.proof.conftest import World, api_client, world_build
+from tests.proof.conftest import World, api_client
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -125,7 +123,18 @@ MATRIX: dict[str, Route] = {
     "partners/<int:partner_id>/pause/": page(("POST",), target=obj("p1", "partner_id")),
     "partners/<int:partner_id>/resume/": page(("POST",), target=obj("p1", "partner_id")),
     "partners/<int:partner_id>/offboard/": page(("POST",), target=obj("p1", "partner_id")),
+    "partners/<int:partner_id>/users/": page(("GET", "POST"), target=obj("p1", "partner_id"),
+                                             owner="manager"),
+    "partners/changes/": page(lists=True),
+    "partners/changes/<int:change_id>/approve/": page(
+        ("POST",), target=obj("change_request", "change_id")),
+    "partners/changes/<int:change_id>/reject/": page(
+        ("POST",), target=obj("change_request", "change_id")),
     "portal/profile/": page(("GET", "POST"), roles=PARTNER, lists=True),
+    "portal/profile/edit/": page(("GET", "POST"), roles=PARTNER, lists=True),
+    "portal/profile/changes/<int:change_id>/": page(
+        roles=PARTNER, target=obj("change_request", "change_id"), owner="p1",
+        partner_owned=True),
     # --- leads ---------------------------------------------------------------------------------
     "leads/": page(lists=True),
     "leads/new/": page(("GET", "POST")),
@@ -264,18 +273,10 @@ def url_for(pattern: str, kwargs: dict) -> str:
 
 # --- The world, built once per module ---------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def matrix_world(django_db_setup, django_db_blocker) -> Iterator[World]:
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), \
-            transaction.atomic():
-        yield world_build()
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def w(matrix_world, db, settings) -> World:
+def w(shared_world, db, settings) -> World:
     settings.API_RATE_LIMIT = ""
-    return matrix_world
+    return shared_world
 
 
 def browser(world: World, letter: str, persona: str | None) -> Client:

@@ -113,43 +113,38 @@ def lifecycle_machine(tenant, partners):
                 assert exc.code in ("not_held", "invalid_transition"), exc.code
 
         @invariant()
-        def one_accepted_and_one_live_offer(self):
-            if not hasattr(self, "lead"):
-                return
-            offers = list(Offer.objects.filter(lead=self.lead))
-            accepted = [o for o in offers if o.status == OfferStatus.ACCEPTED]
-            live = [o for o in offers if o.status == OfferStatus.PENDING]
-            assert len(accepted) <= 1, accepted
-            if self.mode == "cascade":
-                assert len(live) <= 1, live
-            if accepted:
-                assert not live, (accepted, live)
-
-        @invariant()
-        def contact_visible_only_to_the_accepting_partner(self):
+        def offers_and_contact_visibility_agree(self):
             if not hasattr(self, "lead"):
                 return
             lead = Lead.objects.get(pk=self.lead.pk)
-            accepted_by = set(Offer.objects.filter(lead=lead, status=OfferStatus.ACCEPTED)
-                              .values_list("partner_id", flat=True))
+            offers = list(Offer.objects.filter(lead=lead).values_list("partner_id", "status"))
+            accepted_by = {p for p, status in offers if status == OfferStatus.ACCEPTED}
+            live = [p for p, status in offers if status == OfferStatus.PENDING]
+            assert len(accepted_by) <= 1, offers
+            if self.mode == "cascade":
+                assert len(live) <= 1, offers
+            if accepted_by:
+                assert not live, offers
             for partner in partners:
                 visible = contact_visible_to(lead=lead, partner_id=partner.pk)
                 assert visible == (partner.pk in accepted_by), \
-                    (partner.pk, lead.status, lead.assigned_partner_id, accepted_by)
-            held = lead.assigned_partner_id is not None
-            assert held == bool(accepted_by), (lead.status, lead.assigned_partner_id,
-                                               accepted_by)
+                    (partner.pk, lead.status, lead.assigned_partner_id, offers)
+            assert (lead.assigned_partner_id is not None) == bool(accepted_by), \
+                (lead.status, lead.assigned_partner_id, offers)
 
     return OfferLifecycle
 
 
 @pytest.mark.slow
-def test_it_keeps_the_offer_invariants_under_any_sequence(db):
+def test_it_keeps_the_offer_invariants_under_any_sequence(db, monkeypatch):
+    # Partner statistics follow from the same events and have their own tests
+    # (tests/feedback); updating them on every step would triple this run's time.
+    monkeypatch.setattr("feedback.stats.stats_apply", lambda **kwargs: None)
     with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
         tenant = TenantFactory(slug="machine")
         partners = [partner_create(tenant, external_id=f"M-{i}", capacity=100_000)
                     for i in range(3)]
         run_state_machine_as_test(
             lifecycle_machine(tenant, partners),
-            settings=settings(max_examples=EXAMPLES, stateful_step_count=12, deadline=None,
+            settings=settings(max_examples=EXAMPLES, stateful_step_count=8, deadline=None,
                               suppress_health_check=list(HealthCheck), database=None))

@@ -6,11 +6,11 @@ leadrouter.tenancy.language). Grouping is forced here, so USE_THOUSAND_SEPARATOR
 ids in URLs are never grouped.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 
 register = template.Library()
 
@@ -26,6 +26,7 @@ def money_format(value, currency: str = "", *, decimals: int = 2) -> str:
         amount = Decimal(str(value))
     except InvalidOperation:
         return str(value)
+    amount = amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     number = number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
     code = (currency or "").upper()
     symbol = SYMBOLS.get(code, code)
@@ -48,3 +49,33 @@ def money(value, currency: str = "") -> str:
 def money0(value, currency: str = "") -> str:
     """A whole amount: {{ partner.deal_value_max|money0:currency }} → 50.000 €."""
     return money_format(value, currency, decimals=0)
+
+
+TIER_WORDS = {
+    "high": pgettext_lazy("tier", "high"),
+    "moderate": pgettext_lazy("tier", "moderate"),
+    "weak": pgettext_lazy("tier", "weak"),
+    "new": pgettext_lazy("tier", "new"),
+}
+
+
+@register.filter
+def tier_word(value) -> str:
+    """A performance tier code as a short word in the active language: "high" → "stark"."""
+    return str(TIER_WORDS.get(value, value))
+
+
+@register.filter
+def partner_status_label(value) -> str:
+    """A partner status code ("paused") as its label in the active language."""
+    from partners.models import PartnerStatus
+
+    return str(dict(PartnerStatus.choices).get(value, value))
+
+
+@register.filter
+def criterion_label(name) -> str:
+    """A routing criterion code ("industry") as its label in the active language."""
+    from matching.templatetags.matching_explain import CRITERION_LABELS
+
+    return str(CRITERION_LABELS.get(name, name))

@@ -18,6 +18,14 @@ class Command(BaseCommand):
         report = demo_seed(history_leads=history_leads)
         tenant = report.tenant
         if report.created:
+            # The history was written in bulk: derive statistics, tiers and rule actions
+            # from it, as the nightly job would, so the dashboard is live on first start.
+            from feedback.services import feedback_recompute
+            from leadrouter.tenancy.scoping import tenant_scope
+
+            with tenant_scope(tenant):
+                feedback_recompute(tenant_id=tenant.pk)
+        if report.created:
             self.stdout.write(self.style.SUCCESS(
                 f"Demo tenant '{tenant.slug}' created: {report.partners} partners, "
                 f"{report.leads} leads."))
