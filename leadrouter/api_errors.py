@@ -31,19 +31,28 @@ class DomainError(Exception):
             self.status_code = status_code
 
 
-def _flatten(detail) -> dict:
+def _flatten(detail, prefix: str = "") -> dict:
+    """{field: [messages]}; errors inside nested objects and list items get dotted names
+    (`territories.1.postal_prefixes`), so every value is a list of strings."""
+    flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
-        return {key: _messages(value) for key, value in detail.items()}
-    return {}
+        items = detail.items()
+    elif isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
+        items = enumerate(detail)
+    else:
+        messages = detail if isinstance(detail, list) else [detail]
+        if prefix:
+            flat[prefix] = [str(message) for message in messages]
+        return flat
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix else str(key)
+        flat.update(_flatten(value, name))
+    return flat
 
 
-def _messages(value):
-    if isinstance(value, list):
-        if value and isinstance(value[0], dict):
-            return [_flatten(item) for item in value]
-        return [str(item) for item in value]
-    if isinstance(value, dict):
-        return _flatten(value)
+def _messages(value) -> list[str]:
+    if isinstance(value, (dict, list)):
+        return [message for messages in _flatten(value, "_").values() for message in messages]
     return [str(value)]
 
 
@@ -55,7 +64,7 @@ def error_response(code: str, message: str, status_code: int, fields: dict | Non
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return error_response(exc.code, exc.message, exc.status_code, exc.fields)
+        return error_response(exc.code, exc.message, exc.status_code, _flatten(exc.fields))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -67,6 +76,7 @@ def exception_handler(exc, context):
 
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail) if isinstance(exc.detail, dict) else {}
+        fields = {name: problems for name, problems in fields.items() if problems}
         non_field = fields.pop("non_field_errors", None)
         if fields:
             names = ", ".join(fields)

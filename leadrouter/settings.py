@@ -5,6 +5,7 @@ embedded file transport (no broker server), console e-mail. Production sets
 DATABASE_URL, REDIS_URL and SECRET_KEY; with DEBUG off it refuses to start without a key.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "leadrouter.api_input.ApiInputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -153,6 +155,9 @@ CELERY_BEAT_SCHEDULE = {
     "matching-sweep": {"task": "matching.sweep", "schedule": 60.0},
     # Statistics rebuilt, tiers recomputed, threshold rules evaluated: every night.
     "feedback-nightly": {"task": "feedback.nightly", "schedule": crontab(hour=2, minute=30)},
+    # GDPR: closed leads past the tenant's retention period lose their personal data.
+    "leads-anonymise-expired": {"task": "leads.anonymise_expired",
+                                "schedule": crontab(hour=3, minute=17)},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -227,6 +232,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "leadrouter.api_schema.add_error_responses",
+    ],
     # One name per choice set, so generated clients get stable enum types.
     "ENUM_NAME_OVERRIDES": {
         "RejectReasonEnum": "matching.models.RejectReason",
@@ -311,7 +320,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page (hx-headers), not the cookie
 
 # API rate limit per API key, counted atomically in Redis when REDIS_URL is set. Empty: off.
-API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/minute")
+# Unset: 600/minute; set to the empty string: no limit (load tests, fuzzing).
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute")
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
     "leadrouter.security.throttling.ApiKeyRateThrottle",
 ]

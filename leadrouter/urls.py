@@ -39,3 +39,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]
+
+
+def _not_found(request, exception):
+    """API paths answer 404 in the API's JSON error shape; pages get Django's page."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse({"error": {"code": "not_found", "message": "Not found.",
+                                       "fields": {}}}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+handler404 = _not_found

@@ -1,5 +1,7 @@
 """API v1 for leads (DESIGN.md §8): create, bulk create, list, read."""
 
+from datetime import UTC, timedelta
+
 import django_filters
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
@@ -15,6 +17,7 @@ from leads.models import GeocodeStatus, Lead, LeadChannel, LeadStatus
 from leads.selectors import lead_get_for_api, lead_latest_decision, leads_for_api
 from leads.services import BULK_MAX_ITEMS, IngestStatus, lead_ingest, leads_ingest_bulk
 from matching.models import OfferStatus
+from matching.selectors import contact_visible_to
 
 PII_FIELDS = ("contact_name", "contact_email", "contact_phone")
 
@@ -156,7 +159,7 @@ class LeadOutput(serializers.Serializer):
     def to_representation(self, lead: Lead) -> dict:
         data = super().to_representation(lead)
         partner_id = self.context.get("partner_id")
-        if partner_id is not None and lead.assigned_partner_id != partner_id:
+        if partner_id is not None and not contact_visible_to(lead=lead, partner_id=partner_id):
             for name in PII_FIELDS:
                 data[name] = None
         return data
@@ -200,8 +203,16 @@ class LeadFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
     partner = django_filters.NumberFilter(field_name="assigned_partner_id",
                                           help_text="assigned partner id")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+    updated_since = django_filters.IsoDateTimeFilter(method="filter_updated_since",
                                                      help_text="ISO 8601 date-time")
+
+    def filter_updated_since(self, queryset, name, value):
+        offset = value.utcoffset()
+        # Real time zones lie within ±14 h; PostgreSQL refuses anything past ±15:59.
+        if offset is not None and abs(offset) > timedelta(hours=14):
+            raise serializers.ValidationError(
+                {"updated_since": ["The time-zone offset must lie within ±14:00."]})
+        return queryset.filter(updated_at__gte=value.astimezone(UTC))
 
     class Meta:
         model = Lead

@@ -11,3 +11,6 @@ def import_job_run_task(tenant_id: int, job_id: int) -> None:
     from leads.csv_import import import_job_run
 
     import_job_run(job_id=job_id)
+
+# Tasks defined next to their services; imported here so the worker registers them.
+from leads.privacy_tasks import anonymise_expired  # noqa: E402, F401

@@ -3,6 +3,7 @@
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,6 +33,8 @@ def _require_tenant_key(request: Request) -> None:
 
 
 class RoutingPolicyView(APIView):
+    # JSON only: a form body cannot carry the nested weights and tier multipliers.
+    parser_classes = [JSONParser]
     """The tenant's current routing policy. A PUT saves the given settings as a new version
     (decisions keep pointing to the version they used); omitted settings stay as they are,
     `weights` and `tier_multipliers` are merged key by key."""

@@ -123,7 +123,9 @@ def offers_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> 
                 return total
             Offer.objects.filter(pk__in=offer_ids, status=OfferStatus.PENDING).update(
                 status=OfferStatus.EXPIRED, responded_at=now)
-            expired = list(Offer.objects.filter(pk__in=offer_ids))
+            # In partner order: each event locks its partner's statistics rows, and a fixed
+            # order keeps two sweeps (or a sweep and an accept) from deadlocking.
+            expired = list(Offer.objects.filter(pk__in=offer_ids).order_by("partner_id", "pk"))
             for offer in expired:
                 lead = leads[offer.lead_id]
                 event_record(lead=lead, kind=OutcomeKind.EXPIRED, offer=offer, occurred_at=now)

@@ -55,6 +55,12 @@ class OutcomeOutput(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
+class OfferPage(serializers.Serializer):
+    next = serializers.CharField(allow_null=True, help_text="URL of the next page")
+    previous = serializers.CharField(allow_null=True, help_text="URL of the previous page")
+    results = OfferOutput(many=True)
+
+
 class OfferPagination(CursorPagination):
     ordering = "-offered_at"
     page_size = 50
@@ -76,7 +82,7 @@ def _partner_only(request: Request) -> int:
 class OfferListView(APIView):
     """Offers: a partner-scoped key sees its own, a tenant key all of the tenant's."""
 
-    @extend_schema(responses=OfferOutput(many=True), parameters=[
+    @extend_schema(responses=OfferPage, parameters=[
         OpenApiParameter("status", str, enum=OfferStatus.values),
         OpenApiParameter("lead", int)])
     def get(self, request: Request) -> Response:

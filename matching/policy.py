@@ -25,32 +25,57 @@ MAX_WEIGHT = 10.0
 MAX_TIER_MULTIPLIER = 5.0
 
 
+class StrictFloatField(serializers.FloatField):
+    """A number, and not a boolean (which Python would happily read as 0 or 1)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false in JSON; 0, 1, "yes" and friends are refused."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
 class PolicyChanges(serializers.Serializer):
     """What may be changed in a policy, with its limits. Every field is optional; `weights`
     and `tier_multipliers` are merged into the current ones key by key."""
 
     weights = serializers.DictField(
-        child=serializers.FloatField(min_value=0.0, max_value=MAX_WEIGHT), required=False,
+        child=StrictFloatField(min_value=0.0, max_value=MAX_WEIGHT), required=False,
         help_text="criterion → weight (0–10): " + ", ".join(WEIGHT_NAMES))
     hard_rules = serializers.ListField(
         child=serializers.ChoiceField(choices=RULES), required=False, allow_empty=True,
         help_text="rules that exclude; the others only lower the score")
-    fit_exponent = serializers.FloatField(min_value=0.0, max_value=5.0, required=False)
-    prior_strength = serializers.FloatField(min_value=0.1, max_value=1000.0, required=False)
-    half_life_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
+    fit_exponent = StrictFloatField(min_value=0.0, max_value=5.0, required=False)
+    prior_strength = StrictFloatField(min_value=0.1, max_value=1000.0, required=False)
+    half_life_days = StrictIntegerField(min_value=1, max_value=3650, required=False)
     exploration = serializers.ChoiceField(choices=Exploration.choices, required=False)
-    exploration_rate = serializers.FloatField(min_value=0.0, max_value=0.5, required=False)
-    exploration_min_closed = serializers.IntegerField(min_value=0, max_value=1000,
+    exploration_rate = StrictFloatField(min_value=0.0, max_value=0.5, required=False)
+    exploration_min_closed = StrictIntegerField(min_value=0, max_value=1000,
                                                       required=False)
-    use_performance = serializers.BooleanField(required=False)
+    use_performance = StrictBooleanField(required=False)
     tier_multipliers = serializers.DictField(
-        child=serializers.FloatField(min_value=0.0, max_value=MAX_TIER_MULTIPLIER),
+        child=StrictFloatField(min_value=0.0, max_value=MAX_TIER_MULTIPLIER),
         required=False, help_text="tier → multiplier (0–5): " + ", ".join(TIERS))
     mode = serializers.ChoiceField(choices=OfferMode.choices, required=False)
-    broadcast_count = serializers.IntegerField(min_value=1, max_value=20, required=False)
-    accept_sla_hours = serializers.IntegerField(min_value=1, max_value=720, required=False)
-    reminder_fraction = serializers.FloatField(min_value=0.0, max_value=1.0, required=False)
-    max_attempts = serializers.IntegerField(min_value=1, max_value=20, required=False)
+    broadcast_count = StrictIntegerField(min_value=1, max_value=20, required=False)
+    accept_sla_hours = StrictIntegerField(min_value=1, max_value=720, required=False)
+    reminder_fraction = StrictFloatField(min_value=0.0, max_value=1.0, required=False)
+    max_attempts = StrictIntegerField(min_value=1, max_value=20, required=False)
 
     def validate_weights(self, value: dict) -> dict:
         unknown = sorted(set(value) - set(WEIGHT_NAMES))

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 from leadrouter.tenancy.scoping import all_tenants, tenant_scope
@@ -15,7 +16,8 @@ logger = logging.getLogger(__name__)
 STUCK_LEAD_SECONDS = 120
 
 
-@shared_task(base=TenantTask, name="matching.route_lead")
+@shared_task(base=TenantTask, name="matching.route_lead", autoretry_for=(OperationalError,),
+             retry_backoff=2, retry_backoff_max=60, max_retries=5)
 def route_lead_task(tenant_id: int, lead_id: int) -> None:
     """Route one lead and make its offers. Enqueued on commit by ingestion; running it
     twice changes nothing (a lead that is no longer `new` is left alone)."""
