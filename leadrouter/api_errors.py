@@ -31,29 +31,27 @@ class DomainError(Exception):
             self.status_code = status_code
 
 
-def _flatten(detail, prefix: str = "") -> dict:
-    """{field: [messages]}; errors inside nested objects and list items get dotted names
-    (`territories.1.postal_prefixes`), so every value is a list of strings."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(detail, dict):
-        items = detail.items()
-    elif isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
-        items = enumerate(detail)
-    else:
-        messages = detail if isinstance(detail, list) else [detail]
-        if prefix:
-            flat[prefix] = [str(message) for message in messages]
-        return flat
-    for key, value in items:
-        name = f"{prefix}.{key}" if prefix else str(key)
-        flat.update(_flatten(value, name))
-    return flat
+def _flatten(detail) -> dict:
+    """{field: [messages]}: every value a list of strings. An error inside a nested object or
+    list item stays under its top-level field, its position in front of the message
+    (`territories`: ["[1].postal_prefixes: Enter digits only."])."""
+    if not isinstance(detail, dict):
+        return {}
+    return {str(name): _messages(value) for name, value in detail.items()}
+
+
+def _located(value, where: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [m for key, item in value.items() for m in _located(item, f"{where}.{key}")]
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        return [m for i, item in enumerate(value) for m in _located(item, f"{where}[{i}]")]
+    messages = value if isinstance(value, list) else [value]
+    prefix = f"{where.lstrip('.')}: " if where else ""
+    return [f"{prefix}{message}" for message in messages if message not in (None, "")]
 
 
 def _messages(value) -> list[str]:
-    if isinstance(value, (dict, list)):
-        return [message for messages in _flatten(value, "_").values() for message in messages]
-    return [str(value)]
+    return _located(value)
 
 
 def error_response(code: str, message: str, status_code: int, fields: dict | None = None,

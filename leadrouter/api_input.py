@@ -4,6 +4,7 @@ instead of failing deep inside (PostgreSQL text cannot hold NUL characters)."""
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 
 
 class ApiInputGuardMiddleware:
@@ -14,8 +15,8 @@ class ApiInputGuardMiddleware:
         if request.path.startswith("/api/") and _has_nul(request):
             return JsonResponse({"error": {
                 "code": "invalid",
-                "message": "The request contains a NUL character (\\u0000), which no field "
-                           "accepts.",
+                "message": gettext("The request contains a NUL character (\\u0000), "
+                                   "which no field accepts."),
                 "fields": {},
             }}, status=400)
         return self.get_response(request)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leadrouter.tenancy import views as tenancy_views
@@ -46,7 +47,7 @@ def _not_found(request, exception):
     if request.path.startswith("/api/"):
         from django.http import JsonResponse
 
-        return JsonResponse({"error": {"code": "not_found", "message": "Not found.",
+        return JsonResponse({"error": {"code": "not_found", "message": gettext("Not found."),
                                        "fields": {}}}, status=404)
     from django.views.defaults import page_not_found
 

@@ -41,7 +41,8 @@ def test_it_answers_404_for_a_lead_never_offered_to_the_partner(partner_api_a1, 
 def test_it_lists_only_the_partners_leads(partner_api_a1, tenant_a, partner_a1, partner_a2):
     mine = lead_create(tenant_a, company_name="Mine")
     offer_create(tenant_a, mine, partner_a1)
-    assigned = lead_create(tenant_a, company_name="Assigned", assigned_partner=partner_a1)
+    assigned = lead_create(tenant_a, company_name="Assigned", assigned_partner=partner_a1,
+                           status="accepted")
     other = lead_create(tenant_a, company_name="Other")
     offer_create(tenant_a, other, partner_a2)
     lead_create(tenant_a, company_name="Nobody")
