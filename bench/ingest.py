@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadrouter.settings")
 os.environ.setdefault("DEBUG", "1")
+# The per-key rate limit (600/minute by default) would answer 429 to a benchmark.
+os.environ.setdefault("API_RATE_LIMIT", "")
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CITIES = [("80331", "München"), ("10115", "Berlin"), ("20095", "Hamburg"), ("50667", "Köln"),
