@@ -12,13 +12,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy
 
 from feedback.events import event_record
 from feedback.models import OutcomeKind
 from leadrouter.tenancy.audit import audit_record
 from leadrouter.tenancy.business_hours import tenant_sla_deadline
 from leads.models import Lead, LeadStatus
+from matching.explanation import excluded_in_words
 from matching.models import (
     Offer,
     OfferMode,
@@ -28,31 +28,6 @@ from matching.models import (
 )
 from matching.webhooks import webhook_emit
 from partners.models import Partner, PartnerStatus
-
-EXCLUSION_WORDS = {
-    "territory": ngettext_lazy("%d outside territory", "%d outside territory"),
-    "certification": ngettext_lazy("%d missing certification", "%d missing certifications"),
-    "product": ngettext_lazy("%d without the product available",
-                             "%d without the product available"),
-    "capacity": ngettext_lazy("%d at capacity", "%d at capacity"),
-    "deal_band": ngettext_lazy("%d with the deal outside their band",
-                               "%d with the deal outside their band"),
-    "status": ngettext_lazy("%d paused or inactive", "%d paused or inactive"),
-    "declined": ngettext_lazy("%d already declined or let it expire",
-                              "%d already declined or let it expire"),
-    "language": ngettext_lazy("%d not speaking the language", "%d not speaking the language"),
-}
-
-
-def excluded_in_words(excluded: dict) -> str:
-    """'9 outside territory, 3 missing certification' — for managers and e-mails."""
-    parts = []
-    for reason, count in sorted(excluded.items(), key=lambda item: -item[1]):
-        if not count:
-            continue
-        words = EXCLUSION_WORDS.get(reason)
-        parts.append(words % count if words is not None else f"{count} excluded ({reason})")
-    return ", ".join(parts)
 
 
 def lead_route_and_dispatch(*, lead_id: int, actor=None) -> None:

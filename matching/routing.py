@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from leads.models import Lead, LeadStatus
+from leads.models import Lead
 from matching.engine import LeadProfile, Ranking, assign_batch, rank_lead
 from matching.models import Offer, OfferStatus, RoutingDecision, RoutingPolicy
 from matching.partner_table import partner_table_get
@@ -142,15 +142,6 @@ def leads_route_batch(*, leads: list[Lead], seed: int | None = None,
                  for lead, ranking in zip(leads, result.rankings, strict=True)]
     with transaction.atomic():
         return RoutingDecision.objects.bulk_create(decisions)
-
-
-def lead_route_and_dispatch(*, lead_id: int) -> RoutingDecision | None:
-    """Route a lead that is still `new` (idempotent: anything else is left alone).
-    Offers are made by dispatch (matching/dispatch.py), which takes this over."""
-    lead = Lead.objects.filter(pk=lead_id).first()
-    if lead is None or lead.status != LeadStatus.NEW:
-        return None
-    return lead_route(lead=lead)
 
 
 def policies_preview(*, lead: Lead, policies: list[RoutingPolicy], top: int = 5,

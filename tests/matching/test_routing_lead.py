@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from leadrouter.tenancy.scoping import tenant_scope
 from leads.models import Lead
+from matching.dispatch import lead_route_and_dispatch
 from matching.models import Offer, RoutingDecision
-from matching.routing import lead_route, lead_route_and_dispatch
+from matching.routing import lead_route
 from tests.factories import lead_create, partner_create
 from tests.matching.routing_factories import profiled_partner
 
@@ -100,8 +101,9 @@ def test_it_routes_only_a_new_lead(tenant_a):
     offered = lead_create(tenant_a, status="offered")
     fresh = lead_create(tenant_a)
     with tenant_scope(tenant_a):
-        assert lead_route_and_dispatch(lead_id=offered.pk) is None
-        assert lead_route_and_dispatch(lead_id=fresh.pk) is not None
+        lead_route_and_dispatch(lead_id=offered.pk)
+        lead_route_and_dispatch(lead_id=fresh.pk)
+        lead_route_and_dispatch(lead_id=fresh.pk)  # again: it is no longer new
         assert list(RoutingDecision.objects.values_list("lead_id", flat=True)) == [fresh.pk]
 
 
