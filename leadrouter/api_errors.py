@@ -6,9 +6,21 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+# The shape every error answer has, for the schema (see exception_handler below).
+class ApiErrorBody(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                   help_text="field → problems")
+
+
+class ApiErrorOutput(serializers.Serializer):
+    error = ApiErrorBody()
 
 
 class DomainError(Exception):

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leadrouter.api_errors import DomainError
+from leadrouter.api_errors import ApiErrorBody, ApiErrorOutput, DomainError
 from leadrouter.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from leads.models import GeocodeStatus, Lead, LeadChannel, LeadStatus
 from leads.selectors import lead_get_for_api, lead_latest_decision, leads_for_api
@@ -23,17 +23,6 @@ PII_FIELDS = ("contact_name", "contact_email", "contact_phone")
 
 
 # ------------------------------------------------------------------------------ serializers
-
-class ApiErrorBody(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   help_text="field → problems")
-
-
-class ApiErrorOutput(serializers.Serializer):
-    error = ApiErrorBody()
-
 
 class LeadInput(serializers.Serializer):
     """A lead as a CRM sends it. Validated by the ingestion service (leads.validation)."""

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leads.api import ApiErrorOutput
+from leadrouter.api_errors import ApiErrorOutput
 from leads.models import Lead
 from leads.privacy import lead_erase, lead_export
 

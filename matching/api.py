@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from leadrouter.api_errors import ApiErrorOutput
 from matching.models import RoutingPolicy
 from matching.policy import PolicyChanges, policy_current, policy_update
 
@@ -20,10 +21,6 @@ class RoutingPolicyOutput(serializers.ModelSerializer):
                   "exploration_rate", "exploration_min_closed", "use_performance",
                   "tier_multipliers", "mode", "broadcast_count", "accept_sla_hours",
                   "reminder_fraction", "max_attempts"]
-
-
-class ErrorOutput(serializers.Serializer):
-    error = serializers.DictField()
 
 
 def _require_tenant_key(request: Request) -> None:
@@ -47,7 +44,7 @@ class RoutingPolicyView(APIView):
     @extend_schema(
         operation_id="routing_policy_update", request=PolicyChanges,
         responses={200: RoutingPolicyOutput,
-                   400: OpenApiResponse(ErrorOutput, description="invalid settings")})
+                   400: OpenApiResponse(ApiErrorOutput, description="invalid settings")})
     def put(self, request: Request) -> Response:
         _require_tenant_key(request)
         policy = policy_update(tenant=request.auth.tenant, actor=request.user,

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 # The shared error shape's schema (leadrouter.api_errors); to move there with the lead's merge.
-from leads.api import ApiErrorOutput
+from leadrouter.api_errors import ApiErrorOutput
 from partners import selectors, services
 from partners.models import Partner, PartnerLevel, PartnerStatus, TermKind
 from partners.profile_rules import SCALAR_FIELDS
