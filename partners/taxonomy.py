@@ -8,9 +8,4 @@ def known_codes(kind: str) -> set[str]:
     return set(TaxonomyTerm.objects.filter(kind=kind).values_list("code", flat=True))
 
 
-def industry_sector(code: str) -> str:
-    """The sector of an industry code: its letter (NACE section), e.g. `C28.1` → `C`."""
-    return code[:1].upper() if code else ""
-
-
-__all__ = ["TermKind", "known_codes", "industry_sector"]
+__all__ = ["TermKind", "known_codes"]
