@@ -180,6 +180,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English with day-first dates and a 24-hour clock (leadrouter/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["leadrouter.formats"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True

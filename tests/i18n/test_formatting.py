@@ -45,4 +45,4 @@ def test_it_formats_dates_and_floatformat_for_the_locale():
     with translation.override("de"):
         assert template.render(context) == "09.03.2026 1.234,50"
     with translation.override("en"):
-        assert template.render(context) == "03/09/2026 1,234.50"
+        assert template.render(context) == "09/03/2026 1,234.50"
