@@ -11,9 +11,6 @@ class FeedbackSettingsForm(forms.ModelForm):
         fields = list(SETTINGS_FIELDS)
         labels = {
             "window_days": _("Window (days)"),
-            "tier_high": _("High performer from"),
-            "tier_weak": _("Weak performer below"),
-            "new_min_closed": _("New until closed leads"),
             "rule_tier": _("Rule: promote / demote"),
             "rule_pause": _("Rule: pause after expiries"),
             "pause_after_expiries": _("Pause after expired offers"),

@@ -97,16 +97,18 @@ def feedback_recompute(*, tenant_id: int, now: datetime | None = None) -> dict:
     return {"stats_rows": rows, "tiers_changed": changed, "actions": len(actions)}
 
 
+# What the Tiers page edits. The tier thresholds are tenant settings, edited with the rest on
+# the settings page (feedback.tenant_settings.tier_thresholds_save).
 SETTINGS_FIELDS = (
-    "window_days", "tier_high", "tier_weak", "new_min_closed", "rule_tier", "rule_pause",
+    "window_days", "rule_tier", "rule_pause",
     "pause_after_expiries", "rule_alert", "alert_accept_rate_below", "alert_conversion_below",
     "alert_min_answered", "rule_boost", "boost_close_days", "boost_min_won", "boost_factor",
 )
 
 
 def feedback_settings_update(*, tenant, actor, changes: dict):
-    """Change the tenant's tier thresholds and rule switches (validated: 0 ≤ weak ≤ high ≤ 1,
-    window ≥ 1 day)."""
+    """Change the tenant's statistics window and threshold rules (validated: window ≥ 1 day,
+    boost factor > 0). Tier thresholds are not changed here."""
     from feedback.models import TenantFeedbackSettings
     from feedback.tenant_settings import feedback_settings_get
 
@@ -117,8 +119,6 @@ def feedback_settings_update(*, tenant, actor, changes: dict):
             if name in SETTINGS_FIELDS:
                 setattr(row, name, value)
         errors = {}
-        if not 0 <= row.tier_weak <= row.tier_high <= 1:
-            errors["tier_high"] = [_("Need 0 ≤ weak threshold ≤ high threshold ≤ 1.")]
         if row.window_days < 1:
             errors["window_days"] = [_("At least one day.")]
         if row.boost_factor <= 0:

@@ -6,6 +6,7 @@ Invitations live in leadrouter.tenancy.invitations. Every change here is audited
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from feedback.tenant_settings import TIER_THRESHOLD_FIELDS, tier_thresholds_save
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.api_keys import IssuedKey, api_key_create, api_key_revoke
 from leadrouter.tenancy.audit import audit_record
@@ -21,11 +22,16 @@ SETTINGS_FIELDS = (
 def tenant_settings_update(*, tenant: Tenant, actor, changes: dict) -> list[str]:
     """Store the settings in `changes` (field → value); returns the names that changed.
 
-    The audit event keeps old and new value of each changed field.
+    Fields of the Tenant (SETTINGS_FIELDS) and the tier thresholds (kept with the feedback
+    settings, TIER_THRESHOLD_FIELDS, shares 0–1) are saved together in one transaction: a
+    refused threshold leaves everything as it was. One audit event keeps old and new value
+    of each changed field.
     """
-    unknown = set(changes) - set(SETTINGS_FIELDS)
+    unknown = set(changes) - set(SETTINGS_FIELDS) - set(TIER_THRESHOLD_FIELDS)
     if unknown:
         raise ValueError(f"not a tenant setting: {', '.join(sorted(unknown))}")
+    thresholds = {name: changes[name] for name in TIER_THRESHOLD_FIELDS if name in changes}
+    changes = {name: value for name, value in changes.items() if name in SETTINGS_FIELDS}
     if "timezone" in changes and not timezone_is_valid(changes["timezone"]):
         raise DomainError(_("Unknown time zone."), code="invalid", status_code=400,
                           fields={"timezone": [_("Unknown time zone.")]})
@@ -40,19 +46,22 @@ def tenant_settings_update(*, tenant: Tenant, actor, changes: dict) -> list[str]
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         diff = {name: [getattr(locked, name), value] for name, value in changes.items()
                 if getattr(locked, name) != value}
-        if not diff:
+        threshold_diff = (tier_thresholds_save(tenant_id=locked.pk, changes=thresholds)
+                          if thresholds else {})
+        if not diff and not threshold_diff:
             return []
         for name, (_old, new) in diff.items():
             setattr(locked, name, new)
-        locked.save(update_fields=list(diff))
+        if diff:
+            locked.save(update_fields=list(diff))
         # The logo itself is too big for the trail; that it changed is enough.
         logged = {name: (["…", "…"] if name == "logo" else values)
-                  for name, values in diff.items()}
+                  for name, values in (diff | threshold_diff).items()}
         audit_record(tenant=locked, actor=actor, action="tenant.settings_update", target=locked,
                      data={"changes": logged})
     for name, (_old, new) in diff.items():
         setattr(tenant, name, new)
-    return list(diff)
+    return [*diff, *threshold_diff]
 
 
 def _admins_left_after(membership: Membership) -> int:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from feedback.tenant_settings import feedback_settings_get
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.admin_selectors import api_keys_list, invitations_pending, members_list
 from leadrouter.tenancy.admin_services import (
@@ -100,7 +101,8 @@ def tenant_settings(request: HttpRequest) -> HttpResponse:
                                  else _("Nothing changed."))
                 return redirect("tenant-settings")
     else:
-        form = TenantSettingsForm(initial=TenantSettingsForm.initial_from(tenant))
+        form = TenantSettingsForm(initial=TenantSettingsForm.initial_from(
+            tenant, feedback_settings_get(tenant=tenant)))
     return render(request, "tenancy/admin_settings.html", {"form": form, "tenant": tenant})
 
 

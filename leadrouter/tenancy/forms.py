@@ -2,12 +2,14 @@
 
 import base64
 import re
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from feedback.tenant_settings import MAX_NEW_MIN_CLOSED, tier_thresholds_problems
 from leadrouter.tenancy.business_hours import timezone_is_valid
 from leadrouter.tenancy.models import Role, Tenant
 
@@ -48,11 +50,25 @@ class TenantSettingsForm(forms.Form):
                                                           format="%H:%M"))
     sla_business_hours_only = forms.BooleanField(
         label=_("SLA clocks count business hours only"), required=False)
+    # Tier thresholds: shares of the estimated conversion, entered in per cent.
+    tier_weak = forms.DecimalField(
+        label=_("Weak performer below (%)"), min_value=0, max_value=100, max_digits=5,
+        decimal_places=2, localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    tier_high = forms.DecimalField(
+        label=_("High performer from (%)"), min_value=0, max_value=100, max_digits=5,
+        decimal_places=2, localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    new_min_closed = forms.IntegerField(
+        label=_("New until closed leads"), min_value=0, max_value=MAX_NEW_MIN_CLOSED,
+        help_text=_("A partner with fewer closed leads (won or lost) is new."))
 
     @classmethod
-    def initial_from(cls, tenant: Tenant) -> dict:
+    def initial_from(cls, tenant: Tenant, thresholds) -> dict:
+        """The form's values from the tenant and its feedback settings (the thresholds)."""
         hours = tenant.business_hours or {}
         return {
+            "tier_weak": _percent(thresholds.tier_weak),
+            "tier_high": _percent(thresholds.tier_high),
+            "new_min_closed": thresholds.new_min_closed,
             "name": tenant.name, "timezone": tenant.timezone,
             "currency": tenant.currency, "locale": tenant.locale,
             "closed_lead_retention_days": tenant.closed_lead_retention_days,
@@ -108,7 +124,19 @@ class TenantSettingsForm(forms.Form):
         if data.get("sla_business_hours_only") and not days:
             self.add_error("sla_business_hours_only",
                            _("Set business days and hours first."))
+        self._check_thresholds(data)
         return data
+
+    def _check_thresholds(self, data: dict) -> None:
+        """The rules of the service, shown on the fields before anything is saved."""
+        if any(data.get(name) is None for name in ("tier_weak", "tier_high", "new_min_closed")):
+            return  # a field's own error says what is wrong
+        problems = tier_thresholds_problems(weak=float(data["tier_weak"]) / 100,
+                                            high=float(data["tier_high"]) / 100,
+                                            min_closed=data["new_min_closed"])
+        for name, messages in problems.items():
+            for message in messages:
+                self.add_error(name, message)
 
     def cleaned_changes(self) -> dict:
         """The values to store on the Tenant."""
@@ -127,12 +155,25 @@ class TenantSettingsForm(forms.Form):
             "duplicate_window_days": data["duplicate_window_days"],
             "business_hours": business_hours,
             "sla_business_hours_only": data["sla_business_hours_only"],
+            "tier_weak": _share(data["tier_weak"]),
+            "tier_high": _share(data["tier_high"]),
+            "new_min_closed": data["new_min_closed"],
         }
         if data.get("logo"):
             changes["logo"] = data["logo"]
         elif data.get("logo_clear"):
             changes["logo"] = ""
         return changes
+
+
+def _percent(share: float) -> Decimal:
+    """0.15 → 15, 0.125 → 12.5 (no float noise such as 15.000000000000002)."""
+    return Decimal(f"{round(share * 100, 2):g}")
+
+
+def _share(percent: Decimal) -> float:
+    """15 → 0.15, as the feedback settings store it."""
+    return float(percent / 100)
 
 
 class PartnerChoiceMixin:

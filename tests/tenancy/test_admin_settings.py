@@ -27,6 +27,7 @@ def valid(**changes) -> dict:
         "locale": "de", "closed_lead_retention_days": "365", "duplicate_window_days": "14",
         "business_days": ["0", "1", "2", "3", "4"], "business_start": "08:00",
         "business_end": "18:00", "sla_business_hours_only": "on",
+        "tier_weak": "5", "tier_high": "15", "new_min_closed": "5",
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
