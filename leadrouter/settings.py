@@ -247,6 +247,7 @@ SPECTACULAR_SETTINGS = {
         "OutcomeStatusEnum": "feedback.services.REPORTABLE",
         "WebhookEventEnum": "matching.models.WebhookEvent",
         "PartnerStatusEnum": "partners.models.PartnerStatus",
+        "ChangeRequestStatusEnum": "partners.models.ChangeStatus",
     },
 }
 

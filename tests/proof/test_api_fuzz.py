@@ -87,6 +87,11 @@ PATH_MODELS = {
     "/api/v1/partners/{id}/": Partner, "/api/v1/partners/{id}/stats/": Partner,
     "/api/v1/offers/{id}/accept/": Offer, "/api/v1/offers/{id}/reject/": Offer,
     "/api/v1/webhooks/{id}/": Webhook,
+    # `id` of a change-request path names the partner (the request is looked up under it).
+    "/api/v1/partners/{id}/change-requests/": Partner,
+    "/api/v1/partners/{id}/change-requests/{change_id}/": Partner,
+    "/api/v1/partners/{id}/change-requests/{change_id}/approve/": Partner,
+    "/api/v1/partners/{id}/change-requests/{change_id}/reject/": Partner,
 }
 
 

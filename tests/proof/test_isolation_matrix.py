@@ -208,6 +208,17 @@ MATRIX: dict[str, Route] = {
     "api/v1/partners/": api(("GET", "POST"), lists=True),
     "api/v1/partners/<int:id>/": api(("GET", "PATCH"), target=obj("p1", "id"), owner="p1",
                                      partner_owned=True),
+    "api/v1/partners/<int:id>/change-requests/": api(("GET", "POST"), target=obj("p1", "id"),
+                                                     owner="p1", partner_owned=True),
+    "api/v1/partners/<int:id>/change-requests/<int:change_id>/": api(
+        target=obj("change_request", "change_id"), params=lambda t: {"id": t.obj.p1.pk},
+        owner="p1", partner_owned=True),
+    "api/v1/partners/<int:id>/change-requests/<int:change_id>/approve/": api(
+        ("POST",), roles=TENANT_KEY, target=obj("change_request", "change_id"),
+        params=lambda t: {"id": t.obj.p1.pk}, partner_owned=True),
+    "api/v1/partners/<int:id>/change-requests/<int:change_id>/reject/": api(
+        ("POST",), roles=TENANT_KEY, target=obj("change_request", "change_id"),
+        params=lambda t: {"id": t.obj.p1.pk}, partner_owned=True),
     "api/v1/taxonomy/<str:kind>/": api(("GET", "POST"), lists=True,
                                        params=lambda t: {"kind": "industries"}),
     "api/v1/leads/": api(("GET", "POST"), lists=True),
@@ -250,6 +261,7 @@ POST_DATA = {
     "api/v1/offers/<int:pk>/reject/": lambda t: {"reason": "other"},
     "api/v1/leads/<int:pk>/outcome/": lambda t: {"status": "won", "value": "1"},
     "api/v1/partners/<int:id>/": lambda t: {"name": "hijacked"},
+    "api/v1/partners/<int:id>/change-requests/": lambda t: {"employees": 999},
 }
 
 
@@ -336,7 +348,7 @@ def test_it_lists_the_methods_the_api_schema_declares(w):
         path = "/" + pattern
         for name in ("<int:id>", "<int:pk>"):
             path = path.replace(name, "{id}")
-        path = path.replace("<str:kind>", "{kind}")
+        path = path.replace("<str:kind>", "{kind}").replace("<int:change_id>", "{change_id}")
         assert set(route.methods) == declared.get(path), path
 
 
