@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from feedback.models import OutcomeEvent
+from leadrouter.tenancy.access import manager_required
 from leads.privacy import lead_erase, lead_export
 from leads.selectors import lead_get_for_manager
-from leads.views import manager_required
 from matching.models import Offer
 
 

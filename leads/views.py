@@ -1,10 +1,6 @@
 """Manager pages for leads (list, detail, manual entry, CSV import) and the public form."""
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from leadrouter.api_errors import DomainError
+from leadrouter.tenancy.access import manager_required
 from leadrouter.tenancy.models import Tenant
 from leadrouter.tenancy.scoping import tenant_scope
 from leads.csv_import import (
@@ -33,19 +30,6 @@ from leads.selectors import (
 from leads.services import lead_ingest
 from leads.validation import LEAD_FIELDS
 from partners.models import Partner, TaxonomyTerm, TermKind
-
-
-def manager_required(view: Callable) -> Callable:
-    """Admins and managers of the current tenant only; anyone else gets 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.membership is None or not request.membership.is_staff_role:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @manager_required

@@ -4,14 +4,35 @@ themselves live in partners.services (so forms, API and imports agree)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from leadrouter.api_errors import DomainError
 from partners import selectors
 from partners.models import PartnerLevel, PartnerStatus, TermKind
 
 _EMPTY = [("", "—")]
 
 
-def _split(text: str) -> list[str]:
+def split_list(text: str) -> list[str]:
+    """"de, en; fr" → ["de", "en", "fr"]: what a comma-separated form field holds."""
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+def all_valid(form, formsets: dict) -> bool:
+    """The profile form and every nested formset valid (each validated, so all show errors)."""
+    results = [form.is_valid()] + [formset.is_valid() for formset in formsets.values()]
+    return all(results)
+
+
+def show_domain_error(form, exc: DomainError) -> None:
+    """Put a service's per-field problems on the form (fields it lacks go on top)."""
+    for field, problems in (exc.fields or {}).items():
+        target = field if field in form.fields else None
+        if field == "until" and "vacation_until" in form.fields:
+            target = "vacation_until"
+        for problem in problems:
+            label = "" if target else f"{field}: "
+            form.add_error(target, f"{label}{problem}")
+    if not exc.fields:
+        form.add_error(None, exc.message)
 
 
 class PartnerFilterForm(forms.Form):
@@ -54,7 +75,7 @@ class PartnerForm(forms.Form):
 
     def profile_data(self) -> dict:
         data = dict(self.cleaned_data)
-        data["languages"] = _split(data["languages"])
+        data["languages"] = split_list(data["languages"])
         return data
 
 
@@ -67,7 +88,7 @@ class TerritoryForm(forms.Form):
 
     def item(self) -> dict:
         return {"country": self.cleaned_data["country"],
-                "postal_prefixes": _split(self.cleaned_data["postal_prefixes"]),
+                "postal_prefixes": split_list(self.cleaned_data["postal_prefixes"]),
                 "radius_km": self.cleaned_data["radius_km"]}
 
 

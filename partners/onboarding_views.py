@@ -11,11 +11,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from leadrouter.api_errors import DomainError
-from leadrouter.tenancy.models import Role
+from leadrouter.tenancy.access import manager_required, partner_user_required
 from partners import onboarding, selectors
-from partners.forms import _split, nested_data, nested_formsets, nested_initial
+from partners.forms import (
+    all_valid,
+    nested_data,
+    nested_formsets,
+    nested_initial,
+    show_domain_error,
+    split_list,
+)
 from partners.models import PartnerStatus
-from partners.views import _all_valid, _require_manager, _show_domain_error
 
 
 class PartnerInviteForm(forms.Form):
@@ -39,7 +45,7 @@ class PortalProfileEditForm(forms.Form):
 
     def profile_data(self) -> dict:
         data = dict(self.cleaned_data)
-        data["languages"] = _split(data["languages"])
+        data["languages"] = split_list(data["languages"])
         return data
 
 
@@ -48,17 +54,11 @@ class DecisionForm(forms.Form):
                            max_length=2000)
 
 
-def _require_partner_user(request: HttpRequest) -> None:
-    if request.membership is None or request.membership.role != Role.PARTNER:
-        raise Http404
-
-
 # --- managers: a partner's portal users -----------------------------------------------------
 
-@login_required
+@manager_required
 def partner_users(request: HttpRequest, partner_id: int) -> HttpResponse:
     """Who of the partner can log into the portal; POST invites more of them."""
-    _require_manager(request)
     partner = selectors.get_partner_for_user(partner_id=partner_id,
                                              membership=request.membership)
     form = PartnerInviteForm(request.POST or None)
@@ -66,7 +66,7 @@ def partner_users(request: HttpRequest, partner_id: int) -> HttpResponse:
         try:
             emails = onboarding.parse_emails(form.cleaned_data["emails"])
         except DomainError as exc:
-            _show_domain_error(form, exc)
+            show_domain_error(form, exc)
         else:
             result = onboarding.partner_users_invite(tenant=request.tenant, partner=partner,
                                                      actor=request.user, emails=emails)
@@ -87,10 +87,9 @@ def partner_users(request: HttpRequest, partner_id: int) -> HttpResponse:
 
 # --- managers: pending changes --------------------------------------------------------------
 
-@login_required
+@manager_required
 def change_list(request: HttpRequest) -> HttpResponse:
     """The partners' profile changes waiting for a decision, each with its before/after."""
-    _require_manager(request)
     changes = list(onboarding.changes_pending())
     for change in changes:
         change.diff = onboarding.change_diff(change=change)
@@ -155,10 +154,9 @@ def _portal_initial(partner, pending) -> tuple[dict, dict]:
     return initial, nested
 
 
-@login_required
+@partner_user_required
 def portal_profile_edit(request: HttpRequest) -> HttpResponse:
     """The partner completes its profile. Routing fields wait for a manager's approval."""
-    _require_partner_user(request)
     partner = selectors.get_partner_for_user(partner_id=request.membership.partner_id,
                                              membership=request.membership, profile=True)
     if partner.status == PartnerStatus.OFFBOARDED:
@@ -171,13 +169,13 @@ def portal_profile_edit(request: HttpRequest) -> HttpResponse:
         initial, nested = _portal_initial(partner, pending)
         form = PortalProfileEditForm(initial=initial)
         formsets = nested_formsets(initial=nested)
-    if request.method == "POST" and _all_valid(form, formsets):
+    if request.method == "POST" and all_valid(form, formsets):
         try:
             pending = onboarding.partner_change_submit(
                 partner=partner, actor=request.user,
                 data=form.profile_data() | nested_data(formsets))
         except DomainError as exc:
-            _show_domain_error(form, exc)
+            show_domain_error(form, exc)
         else:
             if pending is not None:
                 messages.success(request, _("Your changes were sent to your channel manager. "

@@ -1,34 +1,30 @@
 """Manager pages for partners, and the partner portal's own profile page."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leadrouter.api_errors import DomainError
-from leadrouter.tenancy.models import Role
+from leadrouter.tenancy.access import manager_required, partner_user_required
 from partners import selectors, services
 from partners.forms import (
     PartnerFilterForm,
     PartnerForm,
     PauseForm,
     PortalProfileForm,
+    all_valid,
     nested_data,
     nested_formsets,
     nested_initial,
     partner_initial,
+    show_domain_error,
 )
 from partners.models import Partner, PartnerStatus
 
 PAGE_SIZE = 25
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if request.membership is None or not request.membership.is_staff_role:
-        raise Http404
 
 
 def _partner_for(request: HttpRequest, partner_id: int, *, profile: bool = False) -> Partner:
@@ -36,9 +32,8 @@ def _partner_for(request: HttpRequest, partner_id: int, *, profile: bool = False
                                           profile=profile)
 
 
-@login_required
+@manager_required
 def partner_list(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
     form = PartnerFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     partners = selectors.partner_list(
@@ -55,18 +50,17 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
+@manager_required
 def partner_new(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
     form = PartnerForm(request.POST or None)
     formsets = nested_formsets(request.POST or None)
-    if request.method == "POST" and _all_valid(form, formsets):
+    if request.method == "POST" and all_valid(form, formsets):
         try:
             partner = services.partner_create(
                 tenant=request.tenant, actor=request.user,
                 data=form.profile_data() | nested_data(formsets))
         except DomainError as exc:
-            _show_domain_error(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Partner %(name)s created.") % {"name": partner.name})
             return redirect("partners:detail", partner_id=partner.pk)
@@ -74,16 +68,14 @@ def partner_new(request: HttpRequest) -> HttpResponse:
                   {"form": form, "formsets": formsets.values(), "partner": None})
 
 
-@login_required
+@manager_required
 def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
-    _require_manager(request)
     partner = _partner_for(request, partner_id, profile=True)
     return render(request, "partners/detail.html", {"partner": partner, "pause_form": PauseForm()})
 
 
-@login_required
+@manager_required
 def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
-    _require_manager(request)
     partner = _partner_for(request, partner_id, profile=True)
     if request.method == "POST":
         form = PartnerForm(request.POST)
@@ -91,13 +83,13 @@ def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
     else:
         form = PartnerForm(initial=partner_initial(partner))
         formsets = nested_formsets(initial=nested_initial(partner))
-    if request.method == "POST" and _all_valid(form, formsets):
+    if request.method == "POST" and all_valid(form, formsets):
         try:
             services.partner_update(partner=partner, actor=request.user,
                                     data=form.profile_data() | nested_data(formsets))
         except DomainError as exc:
             partner.refresh_from_db()
-            _show_domain_error(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("partners:detail", partner_id=partner.pk)
@@ -105,10 +97,9 @@ def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
                   {"form": form, "formsets": formsets.values(), "partner": partner})
 
 
-@login_required
+@manager_required
 @require_POST
 def partner_pause(request: HttpRequest, partner_id: int) -> HttpResponse:
-    _require_manager(request)
     partner = _partner_for(request, partner_id)
     form = PauseForm(request.POST)
     error = None
@@ -123,10 +114,9 @@ def partner_pause(request: HttpRequest, partner_id: int) -> HttpResponse:
     return _status_response(request, partner, error)
 
 
-@login_required
+@manager_required
 @require_POST
 def partner_resume(request: HttpRequest, partner_id: int) -> HttpResponse:
-    _require_manager(request)
     partner = _partner_for(request, partner_id)
     error = None
     try:
@@ -136,21 +126,18 @@ def partner_resume(request: HttpRequest, partner_id: int) -> HttpResponse:
     return _status_response(request, partner, error)
 
 
-@login_required
+@manager_required
 @require_POST
 def partner_offboard(request: HttpRequest, partner_id: int) -> HttpResponse:
-    _require_manager(request)
     partner = _partner_for(request, partner_id)
     services.partner_offboard(partner=partner, actor=request.user)
     return _status_response(request, partner, None)
 
 
-@login_required
+@partner_user_required
 def portal_profile(request: HttpRequest) -> HttpResponse:
     """A partner user's own profile: capacity, pause (vacation) and contact e-mail are
     theirs to change; the rest is shown read-only (the channel manager maintains it)."""
-    if request.membership is None or request.membership.role != Role.PARTNER:
-        raise Http404
     partner = _partner_for(request, request.membership.partner_id, profile=True)
     initial = {"capacity": partner.capacity, "notification_email": partner.notification_email,
                "on_vacation": partner.status == PartnerStatus.PAUSED,
@@ -163,30 +150,12 @@ def portal_profile(request: HttpRequest) -> HttpResponse:
                                             **form.cleaned_data)
         except DomainError as exc:
             partner.refresh_from_db()  # the profile part shows what is stored
-            _show_domain_error(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("partners:portal-profile")
     return render(request, "partners/portal_profile.html",
                   {"partner": partner, "form": form, "editable": editable})
-
-
-def _all_valid(form, formsets) -> bool:
-    results = [form.is_valid()] + [formset.is_valid() for formset in formsets.values()]
-    return all(results)
-
-
-def _show_domain_error(form, exc: DomainError) -> None:
-    """Put a service's per-field problems on the form (fields it lacks go on top)."""
-    for field, problems in (exc.fields or {}).items():
-        target = field if field in form.fields else None
-        if field == "until" and "vacation_until" in form.fields:
-            target = "vacation_until"
-        for problem in problems:
-            label = "" if target else f"{field}: "
-            form.add_error(target, f"{label}{problem}")
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 def _status_response(request: HttpRequest, partner: Partner, error: str | None) -> HttpResponse:
