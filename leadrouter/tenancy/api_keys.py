@@ -4,6 +4,14 @@ A key looks like `lr_<prefix>_<secret>`. The prefix (public) finds the row; the 
 (32 random bytes) is compared against the stored hash in constant time. A fast hash is
 right here: the secret has 256 bits of entropy, so there is nothing to brute-force, and
 every API request verifies one.
+
+Every API request needs its key, so an active key (with its tenant) is kept in the shared
+cache for API_KEY_CACHE_SECONDS (60 s) under its prefix: a request then costs no query and
+no cross-tenant scope. The secret is still checked against the hash on every request.
+Revoking, editing or deleting a key or its tenant through the ORM (api_key_revoke, the
+dashboard, the Django admin, cascades) drops the cached entry at once and again after the
+commit, so the next request reads the database. Only a change behind the ORM's back (raw
+SQL, `QuerySet.update()`) can go unnoticed, for at most API_KEY_CACHE_SECONDS.
 """
 
 import hashlib
@@ -11,7 +19,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from leadrouter.tenancy.models import ApiKey, Tenant
@@ -52,7 +64,7 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
 def api_key_authenticate(plain_key: str) -> ApiKey | None:
     """The active key matching `plain_key`, or None.
 
-    Crosses tenants on purpose: the key is what tells us the tenant.
+    Crosses tenants on purpose (on a cache miss): the key is what tells us the tenant.
     """
     try:
         marker, prefix, secret = plain_key.split("_", 2)
@@ -60,17 +72,77 @@ def api_key_authenticate(plain_key: str) -> ApiKey | None:
         return None
     if marker != KEY_PREFIX or not prefix or not secret:
         return None
+    api_key = cache.get(_cache_key(prefix))
+    if api_key is None:
+        api_key = _api_key_load(prefix)
+        if api_key is None:
+            return None  # unknown or revoked: never cached, so asked again next time
+        cache.set(_cache_key(prefix), api_key, _cache_seconds())
+    if not hmac.compare_digest(api_key.secret_hash, _hash(secret)):
+        return None
+    return api_key
+
+
+def _api_key_load(prefix: str) -> ApiKey | None:
     with all_tenants():
         api_key = (
             ApiKey.objects.select_related("tenant")
+            .defer("tenant__logo")  # an image, not needed to serve the API
             .filter(prefix=prefix, revoked_at__isnull=True)
             .first()
         )
-        if api_key is None or not hmac.compare_digest(api_key.secret_hash, _hash(secret)):
+        if api_key is None:
             return None
         now = timezone.now()
-        # Written at most once a minute so a busy integration does not write on every call.
+        # Written at most once a minute (a key is read from the database about that often)
+        # so a busy integration does not write on every call.
         if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
             api_key.last_used_at = now
     return api_key
+
+
+# --- the cache of active keys -----------------------------------------------------------------
+
+def _cache_seconds() -> int:
+    return getattr(settings, "API_KEY_CACHE_SECONDS", 60)
+
+
+# The fields in the key: a deploy that changes either model does not read older entries.
+_FIELDS_STAMP = hashlib.sha256(" ".join(
+    f.attname for model in (ApiKey, Tenant) for f in model._meta.concrete_fields
+).encode()).hexdigest()[:8]
+
+
+def _cache_key(prefix: str) -> str:
+    return f"api-key:{_FIELDS_STAMP}:{prefix}"
+
+
+def _cache_forget(prefixes: list[str]) -> None:
+    keys = [_cache_key(prefix) for prefix in prefixes]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    # Again after the commit: a request that read the old row before the commit must not
+    # leave it in the cache.
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+@receiver(post_save, sender=ApiKey, dispatch_uid="api_key_cache_on_key_save")
+@receiver(post_delete, sender=ApiKey, dispatch_uid="api_key_cache_on_key_delete")
+def _forget_key(sender, instance: ApiKey, **kwargs) -> None:
+    if kwargs.get("created"):
+        return
+    _cache_forget([instance.prefix])
+
+
+@receiver(post_save, sender=Tenant, dispatch_uid="api_key_cache_on_tenant_save")
+@receiver(post_delete, sender=Tenant, dispatch_uid="api_key_cache_on_tenant_delete")
+def _forget_tenant_keys(sender, instance: Tenant, **kwargs) -> None:
+    # The cached key carries its tenant (currency, duplicate window, locale, ...).
+    if kwargs.get("created"):
+        return
+    with all_tenants():  # the tenant's own keys, whatever scope the change was made in
+        prefixes = list(ApiKey.objects.filter(tenant_id=instance.pk)
+                        .values_list("prefix", flat=True))
+    _cache_forget(prefixes)
