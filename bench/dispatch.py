@@ -1,11 +1,14 @@
 """Dispatch benchmark on PostgreSQL: routing + offers per second in one process (what one
-worker process does per task, without the broker), the expiry sweep's throughput, and the
-end-to-end time from a routing task's enqueue to the offer row with a real worker on Redis.
+worker process does per task, without the broker), the expiry sweep's throughput, and with
+a real worker on Redis: how fast a burst of routing tasks drains, and the time from a lead's
+arrival through the ingestion service to its offer being visible, at a steady arrival rate.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lr_bench \\
-    REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/dispatch.py [--partners 1000]
+    REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/dispatch.py \\
+        [--partners 1000] [--leads 500] [--arrivals 1000 --rate 100]
 
-Every run creates its own tenant (slug `dispatch-<time>`).
+Every run creates its own tenant (slug `dispatch-<time>`). The Redis database given is
+emptied (FLUSHDB) before each worker run: give the benchmark one of its own.
 """
 
 import argparse
@@ -64,18 +67,29 @@ def make_leads(tenant, n: int) -> list[int]:
     return [lead.pk for lead in leads]
 
 
-def bench_in_process(tenant, n: int) -> float:
+def bench_in_process(tenant, n: int) -> tuple[float, float]:
+    """Leads routed and offered per second in one process, as a worker does it: (a) one lead
+    per transaction, (b) a burst — each task routes its lead with up to ROUTE_BATCH others
+    waiting behind it, and the tasks of those find nothing left to do."""
     from leadrouter.tenancy.scoping import tenant_scope
-    from matching.dispatch import lead_route_and_dispatch
+    from matching.dispatch import ROUTE_BATCH, lead_route_and_dispatch, leads_route_and_dispatch
 
-    lead_ids = make_leads(tenant, n)
+    singles = make_leads(tenant, n)
     with tenant_scope(tenant):
-        lead_route_and_dispatch(lead_id=lead_ids[0])  # warm the partner-table cache
+        lead_route_and_dispatch(lead_id=singles[0])  # warm the partner-table cache
         start = time.perf_counter()
-        for lead_id in lead_ids[1:]:
+        for lead_id in singles[1:]:
             lead_route_and_dispatch(lead_id=lead_id)
-        elapsed = time.perf_counter() - start
-    return (n - 1) / elapsed
+        one_by_one = (n - 1) / (time.perf_counter() - start)
+    burst = make_leads(tenant, n)
+    with tenant_scope(tenant):
+        start = time.perf_counter()
+        routed = 0
+        for lead_id in burst:  # each lead's task, in arrival order
+            routed += leads_route_and_dispatch(lead_ids=[lead_id], fill_up_to=ROUTE_BATCH)
+        in_bursts = routed / (time.perf_counter() - start)
+    assert routed == n, routed
+    return one_by_one, in_bursts
 
 
 def bench_sweep(tenant, n: int) -> float:
@@ -96,49 +110,114 @@ def bench_sweep(tenant, n: int) -> float:
     return expired / elapsed
 
 
-def bench_end_to_end(tenant, n: int) -> tuple[float, float, float]:
-    """Enqueue one routing task per lead through Redis, one worker process; returns p50 and
-    p99 of enqueue → offer row, and the drained leads/s."""
-    from celery import Celery
+def _worker(extra_env: dict | None = None) -> subprocess.Popen:
+    """One worker process (solo pool: one task at a time) on the benchmark's Redis database,
+    which is emptied first so no earlier run's tasks are waiting."""
     from django.db import connection
 
+    redis_url = os.environ["REDIS_URL"]
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    db = connection.settings_dict
+    env = {**os.environ, "DEBUG": "1", "REDIS_URL": redis_url, **(extra_env or {}),
+           "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
+                           f"{db['PORT'] or 5432}/{db['NAME']}"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "leadrouter", "worker", "--pool", "solo",
+         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"], cwd=ROOT, env=env)
+    time.sleep(5)
+    return worker
+
+
+def _first_seen(tenant, lead_ids: list[int], deadline: float) -> dict[int, float]:
+    """When each lead's first offer became visible to another connection (polled every
+    10 ms: the latency is measured to the commit, not to the offer's own timestamp)."""
     from leadrouter.tenancy.scoping import tenant_scope
     from matching.models import Offer
 
-    redis_url = os.environ["REDIS_URL"]
-    queue = f"bench-{int(time.time())}"
-    settings = connection.settings_dict
-    env = {**os.environ, "DEBUG": "1", "REDIS_URL": redis_url,
-           "DATABASE_URL": f"postgres://{settings['USER'] or 'postgres'}@"
-                           f"{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/"
-                           f"{settings['NAME']}"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "leadrouter", "worker", "-Q", queue,
-         "--pool", "solo", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env)
+    seen: dict[int, float] = {}
+    waiting = set(lead_ids)
+    with tenant_scope(tenant):
+        while waiting and time.time() < deadline:
+            now = time.time()
+            for lead_id in Offer.objects.filter(lead_id__in=waiting).values_list("lead_id",
+                                                                              flat=True):
+                seen[lead_id] = now
+                waiting.discard(lead_id)
+            time.sleep(0.01)
+    return seen
+
+
+def bench_end_to_end(tenant, n: int, rate: float) -> tuple[float, float, int]:
+    """Leads arriving at `rate` per second through the ingestion service (the API's own
+    door; it enqueues the routing task on commit), one worker: p50 and p99 of arrival →
+    offer visible, and how many got no offer within 60 s of the last arrival."""
+    import threading
+
+    from leadrouter.tenancy.scoping import tenant_scope
+    from leads.services import lead_ingest
+
+    worker = _worker()
+    sent_at: dict[int, float] = {}
+    done = threading.Event()
+    seen: dict[int, float] = {}
     try:
-        time.sleep(4)
-        lead_ids = make_leads(tenant, n)
-        sender = Celery(broker=redis_url)
-        sent_at = {}
-        start = time.perf_counter()
-        for lead_id in lead_ids:
-            sent_at[lead_id] = time.time()
-            sender.send_task("matching.route_lead", args=[tenant.pk, lead_id], queue=queue)
-        with tenant_scope(tenant):
-            while Offer.objects.filter(lead_id__in=lead_ids).values("lead_id").distinct() \
-                    .count() < n and time.perf_counter() - start < 300:
-                time.sleep(0.2)
-            drained = n / (time.perf_counter() - start)
-            latencies = [
-                (offered_at.timestamp() - sent_at[lead_id]) * 1000
-                for lead_id, offered_at in Offer.objects.filter(lead_id__in=lead_ids)
-                .values_list("lead_id", "offered_at")]
+        def arrive():
+            with tenant_scope(tenant):
+                start = time.perf_counter()
+                for i in range(n):
+                    delay = start + i / rate - time.perf_counter()
+                    if delay > 0:
+                        time.sleep(delay)
+                    prefix, code, city = CITIES[i % len(CITIES)]
+                    at = time.time()
+                    lead, _created = lead_ingest(
+                        tenant=tenant, actor="bench", channel="api",
+                        data={"company_name": f"Anfrage {i}", "country": "DE",
+                              "postal_code": code, "city": city, "employees": 20,
+                              "deal_value": 10000 + i})
+                    sent_at[lead.pk] = at
+            done.set()
+
+        from django.db import connection
+
+        arrivals = threading.Thread(target=lambda: (arrive(), connection.close()))
+        arrivals.start()
+        time.sleep(0.5)
+        while not done.is_set() or len(seen) < len(sent_at):
+            seen.update(_first_seen(tenant, [pk for pk in list(sent_at) if pk not in seen],
+                                    time.time() + 0.5))
+            if done.is_set() and time.time() > max(sent_at.values()) + 60:
+                break
+        arrivals.join()
     finally:
         worker.terminate()
         worker.wait(20)
-    latencies.sort()
-    return (statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1], drained)
+    latencies = sorted((seen[pk] - sent_at[pk]) * 1000 for pk in sent_at if pk in seen)
+    return (statistics.median(latencies), latencies[max(int(len(latencies) * 0.99) - 1, 0)],
+            n - len(latencies))
+
+
+def bench_burst(tenant, n: int) -> tuple[float, float]:
+    """`n` leads stored at once and their `n` routing tasks enqueued together: how fast one
+    worker drains them (leads routed and offered per second) and the median wait."""
+    from celery import Celery
+
+    worker = _worker()
+    try:
+        lead_ids = make_leads(tenant, n)
+        sender = Celery(broker=os.environ["REDIS_URL"])
+        sent = time.time()
+        for lead_id in lead_ids:
+            sender.send_task("matching.route_lead", args=[tenant.pk, lead_id])
+        seen = _first_seen(tenant, lead_ids, time.time() + 300)
+    finally:
+        worker.terminate()
+        worker.wait(20)
+    assert len(seen) == n, f"{n - len(seen)} leads got no offer"
+    median_wait = statistics.median(t - sent for t in seen.values()) * 1000
+    return n / (max(seen.values()) - sent), median_wait
 
 
 def main() -> None:
@@ -146,15 +225,25 @@ def main() -> None:
     parser.add_argument("--partners", type=int, default=1000)
     parser.add_argument("--leads", type=int, default=500)
     parser.add_argument("--skip-worker", action="store_true")
+    parser.add_argument("--arrivals", type=int, default=1000,
+                        help="leads sent through the ingestion service for the latency run")
+    parser.add_argument("--rate", type=float, default=100.0,
+                        help="their arrival rate, leads per second")
     args = parser.parse_args()
     tenant = setup(args.partners)
     print(f"partners: {args.partners}")
-    print(f"routed and offered in one process: {bench_in_process(tenant, args.leads):.0f} leads/s")
+    one_by_one, in_bursts = bench_in_process(tenant, args.leads)
+    print(f"routed and offered in one process, one lead per task: {one_by_one:.0f} leads/s")
+    print(f"routed and offered in one process, a burst (batches): {in_bursts:.0f} leads/s")
     print(f"expiry sweep: {bench_sweep(tenant, args.leads):.0f} offers/s")
     if not args.skip_worker and os.environ.get("REDIS_URL"):
-        p50, p99, drained = bench_end_to_end(tenant, args.leads)
-        print(f"enqueue → offer with one worker: p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
-              f"{drained:.0f} leads/s drained")
+        drained, median_wait = bench_burst(tenant, args.leads)
+        print(f"burst of {args.leads} routing tasks, one worker: {drained:.0f} leads/s routed "
+              f"and offered, median wait {median_wait:.0f} ms")
+        p50, p99, missing = bench_end_to_end(tenant, args.arrivals, args.rate)
+        print(f"{args.arrivals} leads arriving at {args.rate:.0f}/s through the ingestion "
+              f"service, one worker: arrival → offer visible p50 {p50:.0f} ms, p99 {p99:.0f} ms"
+              + (f", {missing} without an offer" if missing else ""))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 Both paths feed the same facts through the same `_apply`, so they agree by construction
 (and tests/feedback/test_stats_recompute.py checks it over random event streams):
 
-- `stats_apply(event=..., lead=..., offer=...)` — called by `event_record` inside the
-  service's transaction; locks the partner's (at most four) rows and adds the event.
+- `stats_apply_many(events=...)` — called by `events_record` inside the service's
+  transaction; sums counter events per row into one upsert, and locks the partner's (at
+  most four) rows for the others.
 - `stats_recompute(now=...)` — deletes and rebuilds the current tenant's rows from all its
   events (nightly and `manage.py recompute_stats`).
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from feedback.models import OVERALL, OutcomeEvent, OutcomeKind, PartnerStats, StatsPeriod
@@ -137,29 +138,116 @@ def stats_apply(*, event: OutcomeEvent, lead, offer=None, now: datetime | None =
     """Add one just-recorded event to its partner's statistics. Call inside the service's
     transaction (event_record does): the partner's rows are locked, so concurrent events of
     one partner add up."""
-    if event.partner_id is None or event.kind not in COUNTED_KINDS:
-        return
-    f = facts_of(event_id=event.pk, partner_id=event.partner_id, kind=event.kind,
-                 reason=event.reason, value=event.value, occurred_at=event.occurred_at,
-                 industry=lead.industry, employees=lead.employees,
-                 offered_at=offer.offered_at if offer is not None else None,
-                 responded_at=offer.responded_at if offer is not None else None)
+    event.lead, event.offer = lead, offer
+    stats_apply_many(events=[event], now=now)
+
+
+def stats_apply_many(*, events: list[OutcomeEvent], now: datetime | None = None) -> None:
+    """Add just-recorded events of one tenant (each with its `lead` and `offer` attached),
+    in the order they happened, to the partners' statistics.
+
+    Pure counters (offered, expired, returned — most events, and all of a routing burst or
+    an expiry sweep) are summed per row and added by one upsert that increments in SQL, so
+    no row is read. The others (durations, reason counts, revenue) take the locked
+    read-modify-write of `_rows_apply`, one event at a time, in order."""
     now = now or timezone.now()
-    keys = _row_keys(f, _window_start(event.tenant_id, now))
+    window_start = None
+    counters: dict[tuple[int, str, str], _Counter] = {}
+    for event in events:
+        if event.partner_id is None or event.kind not in COUNTED_KINDS:
+            continue
+        if window_start is None:
+            window_start = _window_start(event.tenant_id, now)
+        f = _facts_of_event(event)
+        keys = _row_keys(f, window_start)
+        if f.kind in COUNTER_KINDS:
+            for segment, period in keys:
+                counters.setdefault((f.partner_id, segment, period), _Counter()).add(f)
+            continue
+        _counters_upsert(event.tenant_id, counters, now)  # what came before, first
+        counters = {}
+        _rows_apply(event.tenant_id, f, keys, now)
+    if counters:
+        _counters_upsert(events[0].tenant_id, counters, now)
+
+
+def _facts_of_event(event: OutcomeEvent) -> EventFacts:
+    lead, offer = event.lead, event.offer
+    return facts_of(event_id=event.pk, partner_id=event.partner_id, kind=event.kind,
+                    reason=event.reason, value=event.value, occurred_at=event.occurred_at,
+                    industry=lead.industry, employees=lead.employees,
+                    offered_at=offer.offered_at if offer is not None else None,
+                    responded_at=offer.responded_at if offer is not None else None)
+
+
+def _rows_apply(tenant_id: int, f: EventFacts, keys, now: datetime) -> None:
     with transaction.atomic():
-        rows = _locked_rows(event.tenant_id, f.partner_id, keys)
+        rows = _locked_rows(tenant_id, f.partner_id, keys)
         if len(rows) < len(keys):
             PartnerStats.objects.bulk_create(
-                [PartnerStats(tenant_id=event.tenant_id, partner_id=f.partner_id,
+                [PartnerStats(tenant_id=tenant_id, partner_id=f.partner_id,
                               segment=segment, period=period)
                  for segment, period in keys if (segment, period) not in rows],
                 ignore_conflicts=True)
-            rows = _locked_rows(event.tenant_id, f.partner_id, keys)
+            rows = _locked_rows(tenant_id, f.partner_id, keys)
         for row in rows.values():
             _apply(row, f)
             _refresh_medians(row)
             row.updated_at = now
         PartnerStats.objects.bulk_update(list(rows.values()), UPDATED_FIELDS)
+
+
+# Events that only add to counters: `_apply` does nothing else for them.
+COUNTER_KINDS = frozenset({OutcomeKind.OFFERED, OutcomeKind.EXPIRED, OutcomeKind.RETURNED})
+
+
+@dataclass
+class _Counter:
+    """What counter events add to one row (the same arithmetic as `_apply`)."""
+
+    offers: int = 0
+    expiries: int = 0
+    returns: int = 0
+    last_expired_event: int | None = None
+
+    def add(self, f: EventFacts) -> None:
+        if f.kind == OutcomeKind.OFFERED:
+            self.offers += 1
+        elif f.kind == OutcomeKind.EXPIRED:
+            self.expiries += 1
+            self.last_expired_event = f.id
+        elif f.kind == OutcomeKind.RETURNED:
+            self.returns += 1
+
+
+def _counters_upsert(tenant_id: int, counters: dict, now: datetime) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike) that creates missing
+    rows and adds to existing ones. Rows go in (partner, segment, period) order, so two
+    transactions lock shared rows in the same order and cannot deadlock each other."""
+    if not counters:
+        return
+    table = connection.ops.quote_name(PartnerStats._meta.db_table)
+    values, params = [], []
+    for (partner_id, segment, period), c in sorted(counters.items()):
+        values.append("(%s, %s, %s, %s, %s, 0, 0, %s, %s, 0, 0, 0, '{}', '{}', '[]', '[]', "
+                      "%s, %s, %s)")
+        params += [tenant_id, partner_id, segment, period, c.offers, c.expiries, c.returns,
+                   c.expiries, c.last_expired_event, now]
+    sql = (
+        f"INSERT INTO {table} (tenant_id, partner_id, segment, period, offers, accepts, "
+        "rejects, expiries, returns, won, lost, revenue, reject_reasons, loss_reasons, "
+        "accept_durations, close_durations, expiry_streak, last_expired_event, updated_at) "
+        f"VALUES {', '.join(values)} "
+        "ON CONFLICT (tenant_id, partner_id, segment, period) DO UPDATE SET "
+        f"offers = {table}.offers + excluded.offers, "
+        f"expiries = {table}.expiries + excluded.expiries, "
+        f"returns = {table}.returns + excluded.returns, "
+        f"expiry_streak = {table}.expiry_streak + excluded.expiry_streak, "
+        f"last_expired_event = COALESCE(excluded.last_expired_event, "
+        f"{table}.last_expired_event), "
+        "updated_at = excluded.updated_at")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 UPDATED_FIELDS = ["offers", "accepts", "rejects", "expiries", "returns", "won", "lost",

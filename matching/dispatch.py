@@ -6,14 +6,15 @@ and re-routing of one lead. Lock order is always lead → offers; the expiry swe
 *tries* lead locks (SKIP LOCKED), so it never waits while holding an offer lock.
 """
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback.events import event_record
+from feedback.events import event_new, events_record
 from feedback.models import OutcomeKind
 from leadrouter.tenancy.audit import audit_record
 from leadrouter.tenancy.business_hours import tenant_sla_deadline
@@ -26,74 +27,179 @@ from matching.models import (
     RoutingDecision,
     RoutingPolicy,
 )
-from matching.webhooks import webhook_emit
+from matching.webhooks import webhook_emit, webhook_emit_many
 from partners.models import Partner, PartnerStatus
+
+# Leads of one tenant routed together by one task: a burst shares one read of the partner
+# table, the policy and the capacities, and one write of each kind. Kept small enough that
+# the first lead of a burst is not held back long by the last.
+ROUTE_BATCH = 50
 
 
 def lead_route_and_dispatch(*, lead_id: int, actor=None) -> None:
-    """Route a `new` lead and make its offers, all in one transaction. Idempotent: a lead
-    that is no longer new (routed by an earlier run of this task) is left alone."""
-    from matching.routing import lead_route
+    """Route one `new` lead and make its offers (see `leads_route_and_dispatch`)."""
+    leads_route_and_dispatch(lead_ids=[lead_id], actor=actor)
 
+
+def leads_route_and_dispatch(*, lead_ids: list[int], fill_up_to: int = 0, actor=None) -> int:
+    """Route `new` leads and make their offers, all in one transaction; returns how many
+    were routed. Idempotent: leads that are no longer new (routed by an earlier run) are
+    left alone.
+
+    With `fill_up_to`, other `new` leads of the tenant waiting behind these (oldest first,
+    those no other worker holds) join the run up to that many: under a burst, one task
+    routes many leads, and the tasks of the others then find nothing to do."""
+    from matching.routing import lead_decide, routing_context
+
+    named = Lead.objects.filter(status=LeadStatus.NEW)
+    named = named.filter(pk=lead_ids[0]) if len(lead_ids) == 1 else named.filter(pk__in=lead_ids)
+    if not named.exists():
+        return 0  # routed already, most often by the task of a lead ahead in its burst
     with transaction.atomic():
-        lead = (Lead.objects.select_for_update(of=("self",)).select_related("tenant")
-                .filter(pk=lead_id).first())
-        if lead is None or lead.status != LeadStatus.NEW:
-            return
-        decision = lead_route(lead=lead)
-        decision_dispatch(lead=lead, decision=decision, actor=actor)
+        leads = _new_leads_locked(lead_ids, fill_up_to)
+        if not leads:
+            return 0
+        now = timezone.now()
+        context = routing_context(leads=leads)
+        decided = []
+        for lead in leads:
+            decision = lead_decide(lead=lead, context=context, now=now)
+            context.add_load(_targets(decision))
+            decided.append((lead, decision))
+        RoutingDecision.objects.bulk_create([decision for _, decision in decided])
+        decisions_dispatch(decided, actor=actor, now=now)
+    return len(leads)
+
+
+def _new_leads_locked(lead_ids: list[int], fill_up_to: int) -> list[Lead]:
+    """The named leads (waiting for their lock) and up to `fill_up_to` in all with other new
+    leads (SKIP LOCKED: never wait for a lead another worker is routing)."""
+    leads = list(Lead.objects.select_for_update(of=("self",)).select_related("tenant")
+                 .filter(pk__in=lead_ids, status=LeadStatus.NEW).order_by("pk"))
+    if len(leads) < fill_up_to and leads:
+        leads += list(
+            Lead.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("tenant").filter(status=LeadStatus.NEW)
+            .exclude(pk__in=[lead.pk for lead in leads])
+            .order_by("received_at", "pk")[: fill_up_to - len(leads)])
+    return leads
+
+
+def _targets(decision: RoutingDecision) -> list[int]:
+    """The partners the decision's offers go to now, by the policy's mode."""
+    policy = decision.policy
+    if policy.mode == OfferMode.MANUAL:
+        return []
+    if policy.mode == OfferMode.CASCADE:
+        return list(decision.chosen[:1])
+    return list(decision.chosen[: policy.broadcast_count])
 
 
 def decision_dispatch(*, lead: Lead, decision: RoutingDecision, actor=None) -> None:
     """Make the offers a decision calls for (by the policy's mode), or mark the lead unrouted."""
-    policy = decision.policy
-    now = timezone.now()
-    lead.routed_at = now
-    if not decision.chosen:
-        reason = excluded_in_words(decision.excluded) or _("no active partners")
-        lead_unroute(lead=lead, reason=_("Nobody eligible: %s.") % reason, actor=actor)
+    decisions_dispatch([(lead, decision)], actor=actor)
+
+
+def decisions_dispatch(decided: list[tuple[Lead, RoutingDecision]], *, actor=None,
+                       now: datetime | None = None) -> None:
+    """`decision_dispatch` for many leads of one tenant, with one write of each kind."""
+    now = now or timezone.now()
+    specs, offered, waiting = [], [], []
+    for lead, decision in decided:
+        lead.routed_at = now
+        if not decision.chosen:
+            reason = excluded_in_words(decision.excluded) or _("no active partners")
+            lead_unroute(lead=lead, reason=_("Nobody eligible: %s.") % reason, actor=actor)
+        elif decision.policy.mode == OfferMode.MANUAL:
+            waiting.append(lead)
+        else:
+            targets = _targets(decision)
+            specs += [OfferSpec(lead=lead, partner_id=partner_id, decision=decision, rank=rank,
+                                policy=decision.policy)
+                      for rank, partner_id in enumerate(targets, start=1)]
+            offered.append((lead, decision, targets))
+    offers_make(specs, actor=actor, now=now)
+    _leads_set_status(waiting, LeadStatus.ROUTING,
+                      _("Waiting for a manager to confirm the suggested partner."), now)
+    _leads_set_status([lead for lead, _d, _t in offered], LeadStatus.OFFERED, "", now)
+    if offered:
+        webhook_emit_many(tenant_id=offered[0][0].tenant_id, event="lead.routed", data=[
+            {"lead": lead.pk, "partners": targets, "policy_version": decision.policy.version,
+             "mode": decision.policy.mode} for lead, decision, targets in offered])
+
+
+def _leads_set_status(leads: list[Lead], status: str, reason: str, now: datetime) -> None:
+    if not leads:
         return
-    if policy.mode == OfferMode.MANUAL:
-        lead.status = LeadStatus.ROUTING
-        lead.status_reason = _("Waiting for a manager to confirm the suggested partner.")
-        lead.save()
-        return
-    targets = decision.chosen[:1] if policy.mode == OfferMode.CASCADE \
-        else decision.chosen[: policy.broadcast_count]
-    for rank, partner_id in enumerate(targets, start=1):
-        offer_make(lead=lead, partner_id=partner_id, decision=decision, rank=rank,
-                   policy=policy, actor=actor)
-    lead.status = LeadStatus.OFFERED
-    lead.status_reason = ""
-    lead.save()
-    webhook_emit(tenant_id=lead.tenant_id, event="lead.routed",
-                 data={"lead": lead.pk, "partners": list(targets),
-                       "policy_version": policy.version, "mode": policy.mode})
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(
+        status=status, status_reason=reason, routed_at=now, updated_at=now)
+    for lead in leads:
+        lead.status, lead.status_reason, lead.updated_at = status, reason, now
+
+
+@dataclass(frozen=True)
+class OfferSpec:
+    """One offer to make: to whom, for which lead, from which decision and policy."""
+
+    lead: Lead
+    partner_id: int
+    decision: RoutingDecision | None
+    rank: int
+    policy: RoutingPolicy
+    mode: str | None = None
 
 
 def offer_make(*, lead: Lead, partner_id: int, decision: RoutingDecision | None, rank: int,
                policy: RoutingPolicy, actor=None, mode: str | None = None) -> Offer:
-    """One offer with the policy's SLA; the partner is told by e-mail after commit."""
-    now = timezone.now()
+    """One offer with the policy's SLA (see `offers_make`)."""
+    return offers_make([OfferSpec(lead=lead, partner_id=partner_id, decision=decision,
+                                  rank=rank, policy=policy, mode=mode)], actor=actor)[0]
+
+
+def offers_make(specs: list[OfferSpec], *, actor=None, now: datetime | None = None
+                ) -> list[Offer]:
+    """Offers for leads of one tenant, each with its policy's SLA, written together with
+    their `offered` events and webhooks; the partners are told by e-mail after commit."""
+    if not specs:
+        return []
+    now = now or timezone.now()
+    deadlines: dict[tuple[float, float], tuple[datetime, datetime | None]] = {}
+    offers = []
+    for spec in specs:
+        policy = spec.policy
+        key = (policy.accept_sla_hours, policy.reminder_fraction)
+        if key not in deadlines:
+            deadlines[key] = _deadlines(spec.lead.tenant, now, policy)
+        expires_at, remind_at = deadlines[key]
+        candidate = _candidate(spec.decision, spec.partner_id)
+        offers.append(Offer(
+            tenant_id=spec.lead.tenant_id, lead=spec.lead, partner_id=spec.partner_id,
+            decision=spec.decision, rank=spec.rank, score=candidate.get("score", 0.0),
+            choice_probability=candidate.get("probability", 1.0),
+            mode=spec.mode or policy.mode, offered_at=now, expires_at=expires_at,
+            remind_at=remind_at))
+    offers = Offer.objects.bulk_create(offers)
+    events_record([event_new(lead=offer.lead, kind=OutcomeKind.OFFERED, actor=actor,
+                             offer=offer, now=now) for offer in offers], now=now)
+    tenant_id = offers[0].tenant_id
+    webhook_emit_many(tenant_id=tenant_id, event="offer.created",
+                      data=[_offer_data(offer) for offer in offers])
+    _after_commit_notify_many("offer_new", offers)
+    for sla in {offer.expires_at - now for offer in offers}:
+        _schedule_expiry_fast_path(tenant_id, sla)
+    return offers
+
+
+def _deadlines(tenant, now: datetime, policy: RoutingPolicy
+               ) -> tuple[datetime, datetime | None]:
     # Business hours (if the tenant counts only those) stretch the deadline over nights
     # and weekends: an offer made on Friday evening does not expire on Saturday.
-    expires_at = tenant_sla_deadline(lead.tenant, now, policy.accept_sla_hours)
+    expires_at = tenant_sla_deadline(tenant, now, policy.accept_sla_hours)
     remind_at = None
     if 0 < policy.reminder_fraction < 1:
-        remind_at = tenant_sla_deadline(lead.tenant, now,
+        remind_at = tenant_sla_deadline(tenant, now,
                                         policy.accept_sla_hours * policy.reminder_fraction)
-    candidate = _candidate(decision, partner_id)
-    offer = Offer.objects.create(
-        tenant_id=lead.tenant_id, lead=lead, partner_id=partner_id, decision=decision,
-        rank=rank, score=candidate.get("score", 0.0),
-        choice_probability=candidate.get("probability", 1.0),
-        mode=mode or policy.mode, offered_at=now, expires_at=expires_at, remind_at=remind_at,
-    )
-    event_record(lead=lead, kind=OutcomeKind.OFFERED, actor=actor, offer=offer)
-    webhook_emit(tenant_id=lead.tenant_id, event="offer.created", data=_offer_data(offer))
-    _after_commit_notify("offer_new", offer)
-    _schedule_expiry_fast_path(offer, expires_at - now)
-    return offer
+    return expires_at, remind_at
 
 
 def lead_unroute(*, lead: Lead, reason: str, actor=None) -> None:
@@ -112,38 +218,64 @@ def lead_unroute(*, lead: Lead, reason: str, actor=None) -> None:
 def lead_continue(*, lead: Lead, actor=None) -> None:
     """After a reject or an expiry: offer to the next candidate (cascade), keep waiting for
     the other offers (broadcast), or give up and mark the lead unrouted."""
-    if lead.status != LeadStatus.OFFERED:
-        return
-    if Offer.objects.filter(lead=lead, status=OfferStatus.PENDING).exists():
-        return  # broadcast: others may still accept
-    decision = lead.decisions.select_related("policy").first()
-    if decision is None:
-        lead_unroute(lead=lead, reason=_("No routing decision to continue from."), actor=actor)
-        return
-    policy = decision.policy
-    tried = set(Offer.objects.filter(lead=lead).values_list("partner_id", flat=True))
-    attempts = Offer.objects.filter(lead=lead, decision=decision).count()
-    if policy.mode == OfferMode.CASCADE and attempts < policy.max_attempts:
-        # The decision may be hours old: the next candidate must still be active and have
-        # capacity left now, or it is skipped.
-        from matching.partner_table import partner_load
+    leads_continue([lead], actor=actor)
 
-        capacity = dict(Partner.objects.filter(pk__in=decision.chosen,
-                                               status=PartnerStatus.ACTIVE)
-                        .values_list("pk", "capacity"))
-        load = partner_load(list(capacity))
-        for partner_id in decision.chosen:
-            if partner_id not in tried and partner_id in capacity \
-                    and load.get(partner_id, 0) < capacity[partner_id]:
-                offer_make(lead=lead, partner_id=partner_id, decision=decision,
-                           rank=attempts + 1, policy=policy, actor=actor)
-                return
-    declined = Offer.objects.filter(lead=lead, status=OfferStatus.REJECTED).count()
-    expired = Offer.objects.filter(lead=lead, status=OfferStatus.EXPIRED).count()
-    lead_unroute(
-        lead=lead, actor=actor,
-        reason=_("No partner took the lead: %(declined)d declined, %(expired)d let the offer "
-                 "expire.") % {"declined": declined, "expired": expired})
+
+def leads_continue(leads: list[Lead], *, actor=None, now: datetime | None = None) -> None:
+    """`lead_continue` for many leads of one tenant (the expiry sweep), in a fixed number of
+    queries plus one per lead that ends unrouted."""
+    from matching.partner_table import partner_load
+
+    leads = [lead for lead in leads if lead.status == LeadStatus.OFFERED]
+    if not leads:
+        return
+    offers: dict[int, list[tuple[int, int | None, str]]] = {lead.pk: [] for lead in leads}
+    for lead_id, partner_id, decision_id, status in Offer.objects.filter(
+            lead_id__in=list(offers)).values_list("lead_id", "partner_id", "decision_id",
+                                                  "status"):
+        offers[lead_id].append((partner_id, decision_id, status))
+    # Broadcast: while another offer is pending, that partner may still accept.
+    leads = [lead for lead in leads
+             if not any(status == OfferStatus.PENDING for _p, _d, status in offers[lead.pk])]
+    if not leads:
+        return
+    decisions: dict[int, RoutingDecision] = {}
+    for decision in (RoutingDecision.objects.filter(lead_id__in=[lead.pk for lead in leads])
+                     .select_related("policy").defer("excluded")
+                     .order_by("lead_id", "-created_at", "-id")):
+        decisions.setdefault(decision.lead_id, decision)
+    # The decisions may be hours old: the next candidate must still be active and have
+    # capacity left now, or it is skipped.
+    chosen = {pid for d in decisions.values() if d.policy.mode == OfferMode.CASCADE
+              for pid in d.chosen}
+    capacity = dict(Partner.objects.filter(pk__in=chosen, status=PartnerStatus.ACTIVE)
+                    .values_list("pk", "capacity")) if chosen else {}
+    load = partner_load(list(capacity)) if capacity else {}
+    specs, unrouted = [], []
+    for lead in leads:
+        decision = decisions.get(lead.pk)
+        if decision is None:
+            unrouted.append((lead, _("No routing decision to continue from.")))
+            continue
+        policy = decision.policy
+        tried = {partner_id for partner_id, _d, _s in offers[lead.pk]}
+        attempts = sum(1 for _p, decision_id, _s in offers[lead.pk] if decision_id == decision.pk)
+        if policy.mode == OfferMode.CASCADE and attempts < policy.max_attempts:
+            nxt = next((pid for pid in decision.chosen if pid not in tried and pid in capacity
+                        and load.get(pid, 0) < capacity[pid]), None)
+            if nxt is not None:
+                load[nxt] = load.get(nxt, 0) + 1
+                specs.append(OfferSpec(lead=lead, partner_id=nxt, decision=decision,
+                                       rank=attempts + 1, policy=policy))
+                continue
+        statuses = [status for _p, _d, status in offers[lead.pk]]
+        unrouted.append((lead, _("No partner took the lead: %(declined)d declined, "
+                                 "%(expired)d let the offer expire.") % {
+            "declined": statuses.count(OfferStatus.REJECTED),
+            "expired": statuses.count(OfferStatus.EXPIRED)}))
+    offers_make(specs, actor=actor, now=now)
+    for lead, reason in unrouted:
+        lead_unroute(lead=lead, reason=reason, actor=actor)
 
 
 def lead_return(*, lead: Lead, offer: Offer | None, actor=None, reason: str = "") -> None:
@@ -182,8 +314,18 @@ def _after_commit_notify(kind: str, obj) -> None:
     notify_task.delay_on_commit(obj.tenant_id, kind, obj.pk)
 
 
-def _schedule_expiry_fast_path(offer: Offer, sla: timedelta) -> None:
-    """A countdown task expires the offer on time when the SLA is short; the periodic sweep
+def _after_commit_notify_many(kind: str, objects: list) -> None:
+    """One task for a burst: a broker round trip per e-mail would cost more than routing."""
+    from matching.tasks import notify_many_task
+
+    if len(objects) == 1:
+        _after_commit_notify(kind, objects[0])
+    elif objects:
+        notify_many_task.delay_on_commit(objects[0].tenant_id, kind, [o.pk for o in objects])
+
+
+def _schedule_expiry_fast_path(tenant_id: int, sla: timedelta) -> None:
+    """A countdown task expires the offers on time when the SLA is short; the periodic sweep
     is the guarantee. Countdowns longer than the broker's visibility timeout would be
     re-delivered early (Redis), so those are left to the sweep alone."""
     seconds = sla.total_seconds() + 1
@@ -192,4 +334,4 @@ def _schedule_expiry_fast_path(offer: Offer, sla: timedelta) -> None:
     from matching.tasks import expire_offers_task
 
     transaction.on_commit(
-        lambda: expire_offers_task.apply_async(args=[offer.tenant_id], countdown=seconds))
+        lambda: expire_offers_task.apply_async(args=[tenant_id], countdown=seconds))

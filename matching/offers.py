@@ -7,14 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback.events import event_record
+from feedback.events import event_new, event_record, events_record
 from feedback.models import OutcomeKind
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.audit import actor_label, audit_record
 from leads.models import Lead, LeadStatus
 from matching import dispatch
 from matching.models import Offer, OfferMode, OfferStatus, RejectReason
-from matching.webhooks import webhook_emit
+from matching.webhooks import webhook_emit, webhook_emit_many
 
 
 def _offer_for_partner(offer_id: int, partner_id: int) -> Offer:
@@ -97,6 +97,13 @@ def offer_reject(*, offer_id: int, partner_id: int, actor, reason: str, note: st
     return offer
 
 
+# What expiring, cascading and unrouting need of a lead: the sweep reads a thousand at a
+# time, and the contact data and profile lists would only cost time (a deferred-field
+# instance saves only what it loaded).
+SWEEP_LEAD_FIELDS = ("id", "tenant_id", "status", "status_reason", "industry", "employees",
+                     "assigned_partner_id", "routed_at", "updated_at")
+
+
 def offers_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """Expire pending offers past their deadline (the SLA guarantee; run by the sweep).
 
@@ -117,23 +124,22 @@ def offers_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> 
                 return total
             lead_ids = {lead_id for _, lead_id in due}
             leads = {lead.pk: lead for lead in
-                     Lead.objects.select_for_update(skip_locked=True).filter(pk__in=lead_ids)}
+                     Lead.objects.select_for_update(skip_locked=True).filter(pk__in=lead_ids)
+                     .only(*SWEEP_LEAD_FIELDS)}
             offer_ids = [pk for pk, lead_id in due if lead_id in leads]
             if not offer_ids:
                 return total
             Offer.objects.filter(pk__in=offer_ids, status=OfferStatus.PENDING).update(
                 status=OfferStatus.EXPIRED, responded_at=now)
-            # In partner order: each event locks its partner's statistics rows, and a fixed
-            # order keeps two sweeps (or a sweep and an accept) from deadlocking.
             expired = list(Offer.objects.filter(pk__in=offer_ids).order_by("partner_id", "pk"))
             for offer in expired:
-                lead = leads[offer.lead_id]
-                event_record(lead=lead, kind=OutcomeKind.EXPIRED, offer=offer, occurred_at=now)
-                webhook_emit(tenant_id=lead.tenant_id, event="offer.expired",
-                             data={"offer": offer.pk, "lead": lead.pk,
-                                   "partner": offer.partner_id})
-            for lead in leads.values():
-                dispatch.lead_continue(lead=lead)
+                offer.lead = leads[offer.lead_id]
+            events_record([event_new(lead=offer.lead, kind=OutcomeKind.EXPIRED, offer=offer,
+                                     occurred_at=now, now=now) for offer in expired], now=now)
+            webhook_emit_many(tenant_id=expired[0].tenant_id, event="offer.expired", data=[
+                {"offer": offer.pk, "lead": offer.lead_id, "partner": offer.partner_id}
+                for offer in expired])
+            dispatch.leads_continue(list(leads.values()), now=now)
             total += len(offer_ids)
         if len(due) < batch_size:
             return total

@@ -10,15 +10,22 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from leads.models import Lead
-from matching.engine import LeadProfile, Ranking, assign_batch, rank_lead
-from matching.models import Offer, OfferStatus, RoutingDecision, RoutingPolicy
+from matching.engine import LeadProfile, PartnerTable, Ranking, assign_batch, rank_lead
+from matching.holdout import HOLDOUT, holdout_arm_of, holdout_running
+from matching.models import (
+    Offer,
+    OfferStatus,
+    RoutingDecision,
+    RoutingHoldout,
+    RoutingPolicy,
+)
 from matching.partner_table import partner_table_get
 from matching.policy import policy_current, policy_params
 
@@ -73,13 +80,14 @@ def lead_profile(lead: Lead, *, excluded_partner_ids: list[int] | None = None) -
     )
 
 
-def lead_rank(*, lead: Lead, policy: RoutingPolicy, seed: int, now: datetime | None = None
-              ) -> Ranking:
+def lead_rank(*, lead: Lead, policy: RoutingPolicy, seed: int, now: datetime | None = None,
+              table: PartnerTable | None = None,
+              excluded_partner_ids: list[int] | None = None) -> Ranking:
     """Run the engine for one lead without recording anything (used by previews)."""
     now = now or timezone.now()
-    table = partner_table_get(lead.tenant_id)
-    ranking = rank_lead(table, lead_profile(lead), policy_params(policy), seed=seed,
-                        today=timezone.localdate(now))
+    table = table if table is not None else partner_table_get(lead.tenant_id)
+    ranking = rank_lead(table, lead_profile(lead, excluded_partner_ids=excluded_partner_ids),
+                        policy_params(policy), seed=seed, today=timezone.localdate(now))
     chooser = _chooser.get()
     return ranking if chooser is None else chooser(lead, ranking)
 
@@ -93,25 +101,71 @@ def _decision(lead: Lead, policy: RoutingPolicy, ranking: Ranking, now: datetime
         chosen=ranking.chosen, holdout=holdout, holdout_arm=holdout_arm)
 
 
-def lead_route(*, lead: Lead, policy: RoutingPolicy | None = None, seed: int | None = None,
-               now: datetime | None = None) -> RoutingDecision:
-    """Rank the tenant's partners for `lead` and record the decision: the policy version,
+@dataclass
+class RoutingContext:
+    """What routing a burst of one tenant's leads shares, read once: the partner table (its
+    load kept current by the caller as offers are made), the current policy, a running A/B
+    holdout, and which partners already declined each lead."""
+
+    table: PartnerTable
+    policy: RoutingPolicy
+    holdout: RoutingHoldout | None
+    declined: dict[int, list[int]] = field(default_factory=dict)
+
+    def policy_for(self, lead: Lead) -> tuple[RoutingPolicy, RoutingHoldout | None, str]:
+        if self.holdout is None:
+            return self.policy, None, ""
+        arm = holdout_arm_of(holdout=self.holdout, lead_id=lead.pk)
+        return (self.holdout.policy if arm == HOLDOUT else self.policy), self.holdout, arm
+
+    def add_load(self, partner_ids: list[int]) -> None:
+        """Offers just made count against the partners' capacity for the next leads."""
+        for partner_id in partner_ids:
+            i = self.table.index_of.get(int(partner_id))
+            if i is not None:
+                self.table.load[i] += 1
+
+
+def routing_context(*, leads: list[Lead]) -> RoutingContext:
+    """Read what `lead_decide` needs for these leads of one tenant (five queries, whatever
+    their number)."""
+    tenant = leads[0].tenant
+    declined: dict[int, list[int]] = {}
+    for lead_id, partner_id in Offer.objects.filter(
+            lead_id__in=[lead.pk for lead in leads], status__in=DECLINED_STATUSES
+    ).values_list("lead_id", "partner_id"):
+        declined.setdefault(lead_id, []).append(partner_id)
+    return RoutingContext(table=partner_table_get(tenant.pk), policy=policy_current(tenant=tenant),
+                          holdout=holdout_running(tenant_id=tenant.pk), declined=declined)
+
+
+def lead_decide(*, lead: Lead, context: RoutingContext, now: datetime,
+                policy: RoutingPolicy | None = None, seed: int | None = None
+                ) -> RoutingDecision:
+    """Rank the partners for `lead` and return the (unsaved) decision: the policy version,
     the seed (the same seed replays the same decision), the top candidates with each
     criterion's value and contribution, exclusion counts and `chosen` — partner ids in offer
     order (up to max_attempts for cascade, broadcast_count for broadcast, the one suggestion
-    for manual). Leaves the lead and its offers as they are.
+    for manual).
 
     Without an explicit `policy`, a running A/B holdout (matching/holdout.py) may route the
     lead with its second policy; the decision is tagged with the arm."""
-    from matching.holdout import holdout_policy_for
-
-    now = now or timezone.now()
     holdout, holdout_arm = None, ""
     if policy is None:
-        policy, holdout, holdout_arm = holdout_policy_for(lead=lead)
+        policy, holdout, holdout_arm = context.policy_for(lead)
     seed = _new_seed(lead) if seed is None else seed
-    ranking = lead_rank(lead=lead, policy=policy, seed=seed, now=now)
-    decision = _decision(lead, policy, ranking, now, holdout, holdout_arm)
+    ranking = lead_rank(lead=lead, policy=policy, seed=seed, now=now, table=context.table,
+                        excluded_partner_ids=context.declined.get(lead.pk, []))
+    return _decision(lead, policy, ranking, now, holdout, holdout_arm)
+
+
+def lead_route(*, lead: Lead, policy: RoutingPolicy | None = None, seed: int | None = None,
+               now: datetime | None = None) -> RoutingDecision:
+    """Decide for one lead (`lead_decide`) and record the decision. Leaves the lead and its
+    offers as they are."""
+    now = now or timezone.now()
+    decision = lead_decide(lead=lead, context=routing_context(leads=[lead]), now=now,
+                           policy=policy, seed=seed)
     decision.save()
     return decision
 

@@ -19,11 +19,21 @@ STUCK_LEAD_SECONDS = 120
 @shared_task(base=TenantTask, name="matching.route_lead", autoretry_for=(OperationalError,),
              retry_backoff=2, retry_backoff_max=60, max_retries=5)
 def route_lead_task(tenant_id: int, lead_id: int) -> None:
-    """Route one lead and make its offers. Enqueued on commit by ingestion; running it
-    twice changes nothing (a lead that is no longer `new` is left alone)."""
-    from matching.dispatch import lead_route_and_dispatch
+    """Route one lead and make its offers, together with other new leads of the tenant
+    waiting behind it (a burst is routed in batches; their own tasks then find nothing to
+    do). Enqueued on commit by ingestion; running it twice changes nothing (a lead that is
+    no longer `new` is left alone)."""
+    from matching.dispatch import ROUTE_BATCH, leads_route_and_dispatch
 
-    lead_route_and_dispatch(lead_id=lead_id)
+    try:
+        leads_route_and_dispatch(lead_ids=[lead_id], fill_up_to=ROUTE_BATCH)
+    except OperationalError:
+        raise  # the database or a lock: retried with backoff
+    except Exception:
+        # One lead the engine cannot route must not hold up the burst it arrived with:
+        # route this one alone (the others have their own tasks).
+        logger.exception("routing a batch with lead %s failed; routing it alone", lead_id)
+        leads_route_and_dispatch(lead_ids=[lead_id])
 
 
 @shared_task(base=TenantTask, name="matching.expire_offers")
@@ -41,11 +51,27 @@ def deliver_webhook_task(tenant_id: int, delivery_id: int) -> None:
     delivery_attempt(delivery_id=delivery_id)
 
 
+@shared_task(base=TenantTask, name="matching.deliver_webhooks")
+def deliver_webhooks_task(tenant_id: int, delivery_ids: list[int]) -> None:
+    from matching.webhooks import delivery_attempt
+
+    for delivery_id in delivery_ids:
+        delivery_attempt(delivery_id=delivery_id)
+
+
 @shared_task(base=TenantTask, name="matching.notify")
 def notify_task(tenant_id: int, kind: str, object_id: int) -> None:
     from matching.notifications import notify
 
     notify(kind=kind, object_id=object_id)
+
+
+@shared_task(base=TenantTask, name="matching.notify_many")
+def notify_many_task(tenant_id: int, kind: str, object_ids: list[int]) -> None:
+    from matching.notifications import notify
+
+    for object_id in object_ids:
+        notify(kind=kind, object_id=object_id)
 
 
 @shared_task(name="matching.sweep", acks_late=True)
@@ -63,7 +89,7 @@ def sweep_task() -> dict:
 
 def sweep_tenant(*, tenant_id: int) -> dict:
     from leads.models import Lead, LeadStatus
-    from matching.dispatch import lead_route_and_dispatch
+    from matching.dispatch import ROUTE_BATCH, leads_route_and_dispatch
     from matching.offers import offers_expire_due, offers_remind_due
     from matching.webhooks import deliveries_due, delivery_attempt
 
@@ -73,14 +99,20 @@ def sweep_tenant(*, tenant_id: int) -> dict:
         delivery_attempt(delivery_id=delivery_id)
         counts["webhooks"] += 1
     cutoff = timezone.now() - timezone.timedelta(seconds=STUCK_LEAD_SECONDS)
-    stuck = Lead.objects.filter(status=LeadStatus.NEW, received_at__lte=cutoff,
-                                updated_at__lte=cutoff).values_list("pk", flat=True)[:500]
-    for lead_id in list(stuck):
+    stuck = list(Lead.objects.filter(status=LeadStatus.NEW, received_at__lte=cutoff,
+                                     updated_at__lte=cutoff)
+                 .order_by("received_at").values_list("pk", flat=True)[:500])
+    for i in range(0, len(stuck), ROUTE_BATCH):
+        batch = stuck[i:i + ROUTE_BATCH]
         try:
-            lead_route_and_dispatch(lead_id=lead_id)
-            counts["rerouted"] += 1
-        except Exception:  # one broken lead must not stop the sweep for the others
-            logger.exception("re-routing lead %s failed", lead_id)
+            counts["rerouted"] += leads_route_and_dispatch(lead_ids=batch)
+        except Exception:
+            logger.exception("re-routing leads %s failed; routing them one by one", batch)
+            for lead_id in batch:
+                try:
+                    counts["rerouted"] += leads_route_and_dispatch(lead_ids=[lead_id])
+                except Exception:  # one broken lead must not stop the sweep for the others
+                    logger.exception("re-routing lead %s failed", lead_id)
     return counts
 
 

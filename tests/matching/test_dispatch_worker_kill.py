@@ -9,13 +9,16 @@ from celery import Celery
 
 from leadrouter.tenancy.scoping import tenant_scope
 from leads.models import Lead
+from matching.dispatch import ROUTE_BATCH
 from matching.models import Offer
 from tests.celery_worker import Worker, wait_for
 from tests.factories import lead_create, partner_create
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
-LEADS = 30
+# Several routing batches (one task routes up to ROUTE_BATCH waiting leads in one
+# transaction), so the kill lands after one batch committed and before the last.
+LEADS = 3 * ROUTE_BATCH
 
 
 def _statuses(tenant, lead_ids):

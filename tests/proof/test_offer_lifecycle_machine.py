@@ -139,7 +139,7 @@ def lifecycle_machine(tenant, partners):
 def test_it_keeps_the_offer_invariants_under_any_sequence(db, monkeypatch):
     # Partner statistics follow from the same events and have their own tests
     # (tests/feedback); updating them on every step would triple this run's time.
-    monkeypatch.setattr("feedback.stats.stats_apply", lambda **kwargs: None)
+    monkeypatch.setattr("feedback.stats.stats_apply_many", lambda **kwargs: None)
     with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
         tenant = TenantFactory(slug="machine")
         partners = [partner_create(tenant, external_id=f"M-{i}", capacity=100_000)

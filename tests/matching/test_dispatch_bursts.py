@@ -1,0 +1,141 @@
+"""Bursts: one routing task routes the new leads waiting behind its own, the expiry sweep
+moves many leads at once, and both end exactly where one-at-a-time processing would."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from feedback.models import OutcomeEvent, PartnerStats
+from feedback.stats import stats_recompute
+from leadrouter.tenancy.scoping import tenant_scope
+from leads.models import Lead
+from matching import routing
+from matching.dispatch import ROUTE_BATCH, leads_route_and_dispatch
+from matching.models import Offer, RoutingDecision
+from matching.offers import offers_expire_due
+from matching.tasks import route_lead_task
+from tests.factories import lead_create, partner_create
+
+
+def _stats(tenant):
+    with tenant_scope(tenant):
+        return sorted(PartnerStats.objects.values_list(
+            "partner_id", "segment", "period", "offers", "expiries", "expiry_streak",
+            "last_expired_event"))
+
+
+def test_one_task_routes_the_whole_burst_and_the_others_find_nothing_to_do(
+        tenant_a):
+    partners = [partner_create(tenant_a, name=f"P{i}", capacity=50) for i in range(3)]
+    leads = [lead_create(tenant_a, company_name=f"Kunde {i}") for i in range(12)]
+
+    route_lead_task.delay(tenant_a.pk, leads[0].pk)
+
+    with tenant_scope(tenant_a):
+        assert set(Lead.objects.values_list("status", flat=True)) == {"offered"}
+        assert Offer.objects.count() == 12
+        assert RoutingDecision.objects.count() == 12
+        assert {o.partner_id for o in Offer.objects.all()} <= {p.pk for p in partners}
+    with CaptureQueriesContext(connection) as queries:
+        for lead in leads[1:]:
+            route_lead_task.delay(tenant_a.pk, lead.pk)
+    # Each lead's own task finds it routed: the scope's set/reset and one read, no writes.
+    assert len(queries) <= 3 * 11
+    assert not [q for q in queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+    with tenant_scope(tenant_a):
+        assert Offer.objects.count() == 12
+        assert OutcomeEvent.objects.filter(kind="offered").count() == 12
+
+
+def test_a_burst_respects_capacity_as_its_offers_are_made(tenant_a):
+    small = partner_create(tenant_a, name="Small", capacity=2, employees=50)
+    large = partner_create(tenant_a, name="Large", capacity=100, employees=50)
+    leads = [lead_create(tenant_a, company_name=f"Kunde {i}") for i in range(6)]
+
+    with tenant_scope(tenant_a):
+        routed = leads_route_and_dispatch(lead_ids=[leads[0].pk], fill_up_to=ROUTE_BATCH)
+        per_partner = {p.pk: Offer.objects.filter(partner=p).count() for p in (small, large)}
+
+    assert routed == 6
+    assert per_partner[small.pk] <= 2
+    assert per_partner[small.pk] + per_partner[large.pk] == 6
+
+
+def test_a_burst_routes_oldest_first_and_at_most_a_batch(tenant_a):
+    partner_create(tenant_a, capacity=500)
+    now = timezone.now()
+    leads = [lead_create(tenant_a, company_name=f"Kunde {i}",
+                         received_at=now - timedelta(seconds=ROUTE_BATCH + 10 - i))
+             for i in range(ROUTE_BATCH + 10)]
+    newest = leads[-1]
+
+    with tenant_scope(tenant_a):
+        routed = leads_route_and_dispatch(lead_ids=[newest.pk], fill_up_to=ROUTE_BATCH)
+        waiting = list(Lead.objects.filter(status="new").order_by("received_at")
+                       .values_list("pk", flat=True))
+
+    assert routed == ROUTE_BATCH
+    # The named lead and the oldest ones went first; the newest of the rest still wait.
+    assert newest.pk not in waiting
+    assert waiting == [lead.pk for lead in leads[ROUTE_BATCH - 1:-1]]
+
+
+def test_a_lead_the_engine_cannot_route_does_not_hold_up_its_burst(tenant_a, monkeypatch):
+    partner_create(tenant_a, capacity=50)
+    broken, fine = lead_create(tenant_a, company_name="Broken"), lead_create(tenant_a)
+    decide = routing.lead_decide
+
+    def lead_decide(*, lead, **kwargs):
+        if lead.pk == broken.pk:
+            raise ValueError("engine cannot route this lead")
+        return decide(lead=lead, **kwargs)
+
+    monkeypatch.setattr(routing, "lead_decide", lead_decide)
+    with pytest.raises(ValueError):
+        route_lead_task.delay(tenant_a.pk, broken.pk)  # the batch failed, then alone: fails
+    route_lead_task.delay(tenant_a.pk, fine.pk)
+
+    with tenant_scope(tenant_a):
+        assert Lead.objects.get(pk=fine.pk).status == "offered"
+        assert Lead.objects.get(pk=broken.pk).status == "new"  # the sweep tries again later
+
+
+def test_the_sweep_expires_a_batch_and_cascades_each_lead_to_its_next_partner(tenant_a):
+    partners = [partner_create(tenant_a, name=f"P{i}", capacity=50) for i in range(3)]
+    leads = [lead_create(tenant_a, company_name=f"Kunde {i}") for i in range(8)]
+    with tenant_scope(tenant_a):
+        leads_route_and_dispatch(lead_ids=[lead.pk for lead in leads])
+        first = dict(Offer.objects.values_list("lead_id", "partner_id"))
+        Offer.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+        assert offers_expire_due() == 8
+
+        assert Offer.objects.filter(status="expired").count() == 8
+        pending = dict(Offer.objects.filter(status="pending").values_list("lead_id",
+                                                                          "partner_id"))
+        assert set(pending) == {lead.pk for lead in leads}
+        assert all(pending[lead_id] != first[lead_id] for lead_id in pending)
+        assert {p for p in pending.values()} <= {p.pk for p in partners}
+        assert OutcomeEvent.objects.filter(kind="expired").count() == 8
+        assert OutcomeEvent.objects.filter(kind="offered").count() == 16
+
+
+def test_counted_in_bursts_the_statistics_equal_a_full_recompute(tenant_a):
+    for i in range(3):
+        partner_create(tenant_a, name=f"P{i}", capacity=50)
+    leads = [lead_create(tenant_a, company_name=f"Kunde {i}", industry=["C28", "G46", ""][i % 3],
+                         employees=[5, 60, 900][i % 3]) for i in range(9)]
+    with tenant_scope(tenant_a):
+        leads_route_and_dispatch(lead_ids=[lead.pk for lead in leads])
+        Offer.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+        offers_expire_due()
+    incremental = _stats(tenant_a)
+
+    with tenant_scope(tenant_a):
+        stats_recompute(tenant_id=tenant_a.pk)
+
+    assert incremental == _stats(tenant_a)
+    assert sum(row[3] for row in incremental if row[1] == "" and row[2] == "all") == 18
