@@ -60,6 +60,9 @@ def parse_args() -> argparse.Namespace:
                         help="compressed accept SLA of the offers left to expire")
     parser.add_argument("--visibility-timeout", type=int, default=20,
                         help="broker visibility timeout: unacked tasks come back after it")
+    parser.add_argument("--stuck-seconds", type=int, default=15,
+                        help="the sweep re-routes leads still new after this long "
+                             "(ROUTING_STUCK_SECONDS)")
     parser.add_argument("--settle-timeout", type=float, default=420.0)
     parser.add_argument("--out", default="")
     return parser.parse_args()
@@ -72,6 +75,7 @@ REDIS_URL = f"redis://127.0.0.1:{ARGS.redis_port}/0"
 ENV = {
     "DATABASE_URL": f"{PG}/{ARGS.db}", "REDIS_URL": REDIS_URL, "DEBUG": "1",
     "VAR_DIR": str(VAR_DIR), "BROKER_VISIBILITY_TIMEOUT": str(ARGS.visibility_timeout),
+    "ROUTING_STUCK_SECONDS": str(ARGS.stuck_seconds),
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", "API_RATE_LIMIT": "",
     "DJANGO_SETTINGS_MODULE": "leadrouter.settings",
 }
@@ -477,12 +481,10 @@ def main() -> int:
     lost = sorted(set(STATS.created_at) - settled)
     latencies = sorted(STATS.settled_at[pk] - STATS.created_at[pk]
                        for pk in STATS.created_at if pk in STATS.settled_at)
-    from matching.tasks import STUCK_LEAD_SECONDS
-
     # A lead whose routing task died with the worker or with Redis is re-routed by the sweep
-    # once it has been `new` for STUCK_LEAD_SECONDS; the sweep runs every interval (and one
-    # sweep may itself be lost): the bound on the time from creation to offered/unrouted.
-    bound = STUCK_LEAD_SECONDS + 2 * ARGS.sweep_interval
+    # once it has been `new` for ROUTING_STUCK_SECONDS; the sweep runs every interval (and
+    # one sweep may itself be lost): the bound on the time from creation to offered/unrouted.
+    bound = ARGS.stuck_seconds + 2 * ARGS.sweep_interval
     over_bound = sum(1 for latency in latencies if latency > bound)
     double_race_wins = sum(1 for wins in STATS.race_wins.values() if wins > 1)
     summary = {

@@ -121,6 +121,9 @@ else:
 REDIS_URL = env_str("REDIS_URL")
 # The broker re-delivers an unacknowledged task after this long; countdowns stay below it.
 BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 3600)
+# The sweep re-routes leads still `new` this long after arrival (their task was lost with a
+# broker restart or a killed worker): the bound on a lost task's delay, plus one sweep.
+ROUTING_STUCK_SECONDS = env_int("ROUTING_STUCK_SECONDS", 60)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -11,9 +12,13 @@ from leadrouter.tenancy.tasks_base import TenantTask
 
 logger = logging.getLogger(__name__)
 
-# Leads still `new` this long after they arrived lost their routing task (broker restart,
-# worker killed before acking): the sweep routes them again.
-STUCK_LEAD_SECONDS = 120
+
+
+def stuck_lead_seconds() -> int:
+    """Leads still `new` this long after they arrived lost their routing task (broker
+    restart, worker killed before acking): the sweep routes them again. Routing is
+    idempotent, so a lead that was merely waiting in a backlog is routed once either way."""
+    return settings.ROUTING_STUCK_SECONDS
 
 
 @shared_task(base=TenantTask, name="matching.route_lead", autoretry_for=(OperationalError,),
@@ -98,7 +103,7 @@ def sweep_tenant(*, tenant_id: int) -> dict:
     for delivery_id in deliveries_due():
         delivery_attempt(delivery_id=delivery_id)
         counts["webhooks"] += 1
-    cutoff = timezone.now() - timezone.timedelta(seconds=STUCK_LEAD_SECONDS)
+    cutoff = timezone.now() - timezone.timedelta(seconds=stuck_lead_seconds())
     stuck = list(Lead.objects.filter(status=LeadStatus.NEW, received_at__lte=cutoff,
                                      updated_at__lte=cutoff)
                  .order_by("received_at").values_list("pk", flat=True)[:500])
@@ -135,7 +140,7 @@ def _tenants_with_due_work() -> list[int]:
     from partners.models import Partner, PartnerStatus
 
     now = timezone.now()
-    cutoff = now - timezone.timedelta(seconds=STUCK_LEAD_SECONDS)
+    cutoff = now - timezone.timedelta(seconds=stuck_lead_seconds())
     with all_tenants():
         tenant_ids = set(Offer.objects.filter(status=OfferStatus.PENDING, expires_at__lte=now)
                          .values_list("tenant_id", flat=True).distinct())

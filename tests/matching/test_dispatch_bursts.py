@@ -139,3 +139,25 @@ def test_counted_in_bursts_the_statistics_equal_a_full_recompute(tenant_a):
 
     assert incremental == _stats(tenant_a)
     assert sum(row[3] for row in incremental if row[1] == "" and row[2] == "all") == 18
+
+
+def test_the_sweep_routes_leads_whose_routing_task_was_lost(tenant_a, settings):
+    from matching.tasks import sweep_task
+
+    settings.ROUTING_STUCK_SECONDS = 60
+    partner_create(tenant_a, capacity=50)
+    lost = [lead_create(tenant_a, company_name=f"Verloren {i}") for i in range(3)]
+    fresh = lead_create(tenant_a, company_name="Gerade eben")
+    with tenant_scope(tenant_a):
+        long_ago = timezone.now() - timedelta(seconds=61)
+        Lead.objects.filter(pk__in=[lead.pk for lead in lost]).update(
+            received_at=long_ago, updated_at=long_ago)
+
+    totals = sweep_task()
+
+    assert totals["rerouted"] == 3
+    with tenant_scope(tenant_a):
+        assert set(Lead.objects.filter(pk__in=[lead.pk for lead in lost])
+                   .values_list("status", flat=True)) == {"offered"}
+        # Its own task may still be on the way: the sweep leaves a recent lead to it.
+        assert Lead.objects.get(pk=fresh.pk).status == "new"
