@@ -12,12 +12,11 @@ A batch is written with a few queries whatever its size (taxonomy, existing exte
 duplicate candidates, one INSERT for the leads, one for the audit events).
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -104,8 +103,9 @@ def _ingest_batch(*, tenant: Tenant, actor, items: list, channel: str) -> list[I
         else:
             valid.append((index, cleaned))
 
-    existing = _existing_by_external_id(c["external_id"] for _, c in valid)
-    earlier = _duplicate_candidates(tenant=tenant, emails={c["contact_email"] for _, c in valid})
+    existing, earlier = _known_leads(tenant=tenant,
+                                     external_ids={c["external_id"] for _, c in valid},
+                                     emails={c["contact_email"] for _, c in valid})
     new_terms: dict[str, set[str]] = {}
     received_at = timezone.now()
     to_create: list[tuple[int, Lead]] = []
@@ -168,26 +168,53 @@ def _lead_build(*, tenant: Tenant, cleaned: dict, channel: str, received_at) -> 
     return lead
 
 
-def _existing_by_external_id(external_ids: Iterable[str | None]) -> dict[str, Lead]:
-    wanted = {external_id for external_id in external_ids if external_id}
-    if not wanted:
-        return {}
-    return {lead.external_id: lead for lead in Lead.objects.filter(external_id__in=wanted)}
-
-
-def _duplicate_candidates(*, tenant: Tenant, emails: set[str]) -> dict[tuple[str, str], int]:
-    """(e-mail, company key) → id of the earliest lead inside the duplicate window."""
-    emails.discard("")
-    if not emails or not tenant.duplicate_window_days:
-        return {}
+def _known_leads(*, tenant: Tenant, external_ids: set[str | None], emails: set[str]
+                 ) -> tuple[dict[str, Lead], dict[tuple[str, str], int]]:
+    """What the batch must know about earlier leads, in one query:
+    - external id → the existing lead (any age);
+    - (e-mail, company key) → id of the earliest lead inside the duplicate window."""
+    external_ids = {external_id for external_id in external_ids if external_id}
+    emails = {email for email in emails if email} if tenant.duplicate_window_days else set()
+    if not external_ids and not emails:
+        return {}, {}
     since = timezone.now() - timedelta(days=tenant.duplicate_window_days)
-    rows = (Lead.objects.filter(contact_email__in=emails, received_at__gte=since)
-            .order_by("received_at", "id")
-            .values_list("id", "contact_email", "company_name"))
+    existing_ids: list[int] = []
     earliest: dict[tuple[str, str], int] = {}
-    for lead_id, email, company in rows:
-        earliest.setdefault((email, company_key(company)), lead_id)
-    return earliest
+    for lead_id, external_id, email, company, in_window in _known_rows(
+            tenant_id=tenant.pk, external_ids=external_ids, emails=emails, since=since):
+        if external_id in external_ids:
+            existing_ids.append(lead_id)
+        if in_window and email in emails:
+            earliest.setdefault((email, company_key(company)), lead_id)
+    # Known external ids are rare (a client's retry): only then whole leads are read.
+    existing = ({lead.external_id: lead for lead in Lead.objects.filter(pk__in=existing_ids)}
+                if existing_ids else {})
+    return existing, earliest
+
+
+def _known_rows(*, tenant_id: int, external_ids: set[str], emails: set[str], since) -> list:
+    """(id, external_id, contact_email, company_name, inside the window?) of the tenant's
+    leads with one of `external_ids`, or with one of `emails` received since `since`.
+
+    Plain SQL because it runs for every ingested lead and building it through the ORM cost
+    six times more than running it (≈ 0.6 ms of 0.7). The tenant is filtered explicitly,
+    and on PostgreSQL row-level security applies as to every query."""
+    table = connection.ops.quote_name(Lead._meta.db_table)
+    since_param = connection.ops.adapt_datetimefield_value(since)
+    conditions, params = [], []
+    if external_ids:
+        conditions.append(f"external_id IN ({', '.join(['%s'] * len(external_ids))})")
+        params.extend(external_ids)
+    if emails:
+        conditions.append(f"(contact_email IN ({', '.join(['%s'] * len(emails))}) "
+                          "AND received_at >= %s)")
+        params.extend([*emails, since_param])
+    sql = (f"SELECT id, external_id, contact_email, company_name, received_at >= %s "
+           f"FROM {table} WHERE tenant_id = %s AND ({' OR '.join(conditions)}) "
+           f"ORDER BY received_at, id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [since_param, tenant_id, *params])
+        return cursor.fetchall()
 
 
 def _terms_create(*, tenant: Tenant, new_terms: dict[str, set[str]]) -> None:
