@@ -7,7 +7,7 @@ from django.http import Http404
 
 from feedback.models import OVERALL, PartnerStats, PartnerTier, StatsPeriod, Tier
 from feedback.tenant_settings import feedback_settings_get
-from matching.engine.types import size_class
+from matching.company_size import size_label
 from matching.models import RoutingDecision
 from partners.models import Partner
 
@@ -108,7 +108,7 @@ def decisions_for_partner(*, partner_id: int, scan: int = 200, limit: int = 20) 
         best = max((float(c.get("score") or 0) for c in candidates), default=0.0)
         shown.append({
             "when": decision.created_at, "industry": decision.lead.industry,
-            "size": size_class(decision.lead.employees), "city": decision.lead.city,
+            "size": size_label(decision.lead.employees), "city": decision.lead.city,
             "country": decision.lead.country, "offered": partner_id in chosen,
             "rank": rank, "candidates": len(candidates),
             "score": float(mine.get("score") or 0), "best_score": best,

@@ -16,6 +16,7 @@ from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.audit import audit_record
 from leadrouter.tenancy.models import Role
 from matching import selectors
+from matching.company_size import size_label
 from matching.models import RejectReason
 from matching.offers import offer_accept, offer_reject
 
@@ -131,27 +132,13 @@ def _decimal(raw: str) -> Decimal | None:
                           fields={"value": [_("Enter an amount like 12500.00.")]}) from exc
 
 
-def size_class(employees: int | None) -> str:
-    if employees is None:
-        return _("unknown size")
-    if employees < 10:
-        return _("1–9 employees")
-    if employees < 50:
-        return _("10–49 employees")
-    if employees < 250:
-        return _("50–249 employees")
-    if employees < 1000:
-        return _("250–999 employees")
-    return _("1000+ employees")
-
-
 def _offer_card(offer) -> dict:
     """What a partner needs to decide — and nothing that identifies the contact."""
     lead = offer.lead
     return {
         "offer": offer,
         "industry": lead.industry,
-        "size": size_class(lead.employees),
+        "size": size_label(lead.employees),
         "region": f"{lead.postal_code[:2]}… {lead.city}".strip() if lead.postal_code
         else lead.city,
         "country": lead.country,

@@ -30,17 +30,31 @@ EVENT_KINDS = {"accepted": EV_ACCEPTED, "rejected": EV_DECLINED, "expired": EV_D
 NO_DATE = np.iinfo(np.int32).max  # "valid forever" / "never"
 
 
+# Company size: (employees below, band, size class), in order. The engine's segments use the
+# class (micro < 10 ≤ small < 50 ≤ medium < 250 ≤ large); pages show the band, which splits
+# large once more at 1000. The one table for both; the words are in matching/company_size.py.
+SIZE_BANDS: tuple[tuple[int | None, str, str], ...] = (
+    (10, "1-9", "micro"),
+    (50, "10-49", "small"),
+    (250, "50-249", "medium"),
+    (1000, "250-999", "large"),
+    (None, "1000+", "large"),
+)
+SIZE_UNKNOWN = "unknown"
+
+
+def size_band(employees: int | None) -> str:
+    """The display band of a company size: "1-9", …, "1000+" (or "unknown")."""
+    if employees is None:
+        return SIZE_UNKNOWN
+    return next(band for below, band, _class in SIZE_BANDS if below is None or employees < below)
+
+
 def size_class(employees: int | None) -> str:
     """Company size class of a lead: micro < 10 ≤ small < 50 ≤ medium < 250 ≤ large."""
     if employees is None:
-        return "unknown"
-    if employees < 10:
-        return "micro"
-    if employees < 50:
-        return "small"
-    if employees < 250:
-        return "medium"
-    return "large"
+        return SIZE_UNKNOWN
+    return next(cls for below, _band, cls in SIZE_BANDS if below is None or employees < below)
 
 
 def industry_sector(code: str) -> str:

@@ -79,3 +79,11 @@ def criterion_label(name) -> str:
     from matching.templatetags.matching_explain import CRITERION_LABELS
 
     return str(CRITERION_LABELS.get(name, name))
+
+
+@register.filter
+def segment_label(segment) -> str:
+    """A statistics segment ("C:medium") in words: "C · 50–249 employees"."""
+    from matching.company_size import segment_label as words
+
+    return words(str(segment or ""))
