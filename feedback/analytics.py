@@ -2,15 +2,19 @@
 page, never a Python loop over leads or events).
 
 Counting rules: leads are counted by when they were received; events (offers, accepts,
-wins, …) by when they happened. A period is [start, end); the previous period is the same
-length right before it.
+wins, …) by when they happened. A period is [start, end) in whole days of the tenant's time
+zone; the previous period is the same length right before it.
+
+Event counts come from the rollup for the whole days it holds and from the raw events for
+the rest (feedback.rollup_reads): the same numbers, without scanning a year of events.
+Medians come from the raw events (an index-only scan); see docs/feedback.md.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
@@ -30,6 +34,7 @@ from feedback.models import (
     Tier,
     TierChange,
 )
+from feedback.rollup_reads import Coverage, counts, split
 from leads.models import Lead, LeadStatus
 from partners.models import Partner, PartnerStatus
 
@@ -52,33 +57,26 @@ class Period:
 
     @property
     def last_day(self) -> date:
-        return timezone.localdate(self.end - timedelta(seconds=1))
+        return timezone.localdate(self.end - timedelta(seconds=1), self.end.tzinfo)
 
 
-def period_parse(days: str | None, end: str | None = None) -> Period:
+def period_parse(days: str | None, end: str | None = None, tz: tzinfo | None = None
+                 ) -> Period:
     """`days` (7/30/90/180/365, default 30) ending with the day `end` (ISO date, default
-    today), in the tenant's time zone."""
+    today), in the time zone `tz` (the tenant's; default the current one)."""
+    tz = tz or timezone.get_current_timezone()
     n = int(days) if (days or "").isdigit() and int(days) in PERIOD_CHOICES else 30
     try:
-        last = date.fromisoformat(end) if end else timezone.localdate()
+        last = date.fromisoformat(end) if end else timezone.localdate(timezone=tz)
     except ValueError:
-        last = timezone.localdate()
-    stop = timezone.make_aware(datetime.combine(last + timedelta(days=1), datetime.min.time()))
+        last = timezone.localdate(timezone=tz)
+    stop = timezone.make_aware(datetime.combine(last + timedelta(days=1), datetime.min.time()),
+                               tz)
     return Period(stop - timedelta(days=n), stop)
 
 
 def _in(period: Period, field: str = "occurred_at") -> Q:
     return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
-
-
-EVENT_KINDS = ("offered", "accepted", "rejected", "expired", "returned", "won", "lost")
-
-
-def _event_aggregates(period: Period, prefix: str) -> dict:
-    inp = _in(period)
-    aggs = {f"{prefix}{kind}": Count("id", filter=inp & Q(kind=kind)) for kind in EVENT_KINDS}
-    aggs[f"{prefix}revenue"] = Sum("value", filter=inp & Q(kind=OutcomeKind.WON))
-    return aggs
 
 
 def _speed_aggregates(period: Period, prefix: str) -> dict:
@@ -92,6 +90,7 @@ def _speed_aggregates(period: Period, prefix: str) -> dict:
 
 
 SPEED_KINDS = [OutcomeKind.ACCEPTED, OutcomeKind.WON, OutcomeKind.LOST]
+COUNTED = ("offered", "accepted", "rejected", "expired", "returned", "won", "lost", "revenue")
 
 
 def _lead_aggregates(period: Period, prefix: str) -> dict:
@@ -103,13 +102,17 @@ def _lead_aggregates(period: Period, prefix: str) -> dict:
             f"{prefix}unrouted": Count("id", filter=inp & Q(status=LeadStatus.UNROUTED))}
 
 
-def overview(period: Period) -> dict:
-    """KPIs of the period and the previous one: three queries (the medians apart, so only
-    the events they need are joined to their offers and sorted)."""
+def overview(period: Period, *, coverage: Coverage | None) -> dict:
+    """KPIs of the period and the previous one: three queries (event counts, medians,
+    leads)."""
     prev = period.previous
     both = Q(occurred_at__gte=prev.start, occurred_at__lt=period.end)
-    events = OutcomeEvent.objects.filter(both).aggregate(
-        **_event_aggregates(period, "cur_"), **_event_aggregates(prev, "prev_"))
+    row = next(iter(counts({"cur_": split(period, coverage), "prev_": split(prev, coverage)})),
+               {})
+    events = {f"{p}{f}": row.get(f"{p}{f}", 0) for p in ("cur_", "prev_") for f in COUNTED}
+    for p in ("cur_", "prev_"):  # no wins: no revenue ("—"), as the SQL SUM says
+        if not events[f"{p}won"]:
+            events[f"{p}revenue"] = None
     events.update(OutcomeEvent.objects.filter(both, kind__in=SPEED_KINDS).aggregate(
         **_speed_aggregates(period, "cur_"), **_speed_aggregates(prev, "prev_")))
     leads = Lead.objects.filter(received_at__gte=prev.start, received_at__lt=period.end) \
@@ -170,14 +173,14 @@ def _change(cur, old) -> float | None:
 
 # --- Pareto of revenue by partner ---------------------------------------------------------
 
-def pareto(period: Period) -> dict:
+def pareto(period: Period, *, coverage: Coverage | None) -> dict:
     """Won revenue per partner, biggest first, and the share of the top 20 % of partners
     (of all partners that are not offboarded). Two queries."""
-    rows = list(OutcomeEvent.objects.filter(_in(period), kind=OutcomeKind.WON,
-                                            partner__isnull=False)
-                .values("partner_id", "partner__name")
-                .annotate(revenue=Coalesce(Sum("value"), ZERO), won=Count("id"))
-                .order_by("-revenue", "partner_id"))
+    rows = counts({"": split(period, coverage)}, group=("partner_id", "partner__name"),
+                  fields=("won", "revenue"),
+                  events=Q(kind=OutcomeKind.WON, partner__isnull=False),
+                  rollups=Q(won__gt=0, partner__isnull=False))
+    rows.sort(key=lambda r: (-r["revenue"], r["partner_id"]))
     partners = Partner.objects.exclude(status=PartnerStatus.OFFBOARDED).count()
     total = sum((r["revenue"] for r in rows), ZERO)
     top_n = math.ceil(partners * 0.2) if partners else 0
@@ -210,12 +213,15 @@ def tier_movement(period: Period) -> list[dict]:
 
 # --- SLA breaches -------------------------------------------------------------------------
 
-def sla_breaches(period: Period, limit: int = 10) -> list[dict]:
-    """Partners who let the most offers expire in the period."""
-    return list(OutcomeEvent.objects.filter(_in(period), kind=OutcomeKind.EXPIRED,
-                                            partner__isnull=False)
-                .values("partner_id", "partner__name").annotate(expired=Count("id"))
-                .order_by("-expired", "partner_id")[:limit])
+def sla_breaches(period: Period, *, coverage: Coverage | None, limit: int = 10
+                 ) -> list[dict]:
+    """Partners who let the most offers expire in the period. One query."""
+    rows = counts({"": split(period, coverage)}, group=("partner_id", "partner__name"),
+                  fields=("expired",),
+                  events=Q(kind=OutcomeKind.EXPIRED, partner__isnull=False),
+                  rollups=Q(expired__gt=0, partner__isnull=False))
+    rows.sort(key=lambda r: (-r["expired"], r["partner_id"]))
+    return rows[:limit]
 
 
 # --- ROMI ---------------------------------------------------------------------------------
@@ -245,29 +251,22 @@ LEADERBOARD_SORTS = {
 }
 
 
-def leaderboard(period: Period, sort: str = "-revenue", limit: int | None = 50
-                ) -> list[dict]:
+def leaderboard(period: Period, sort: str = "-revenue", limit: int | None = 50, *,
+                coverage: Coverage | None) -> list[dict]:
     """Per partner in the period, sortable by any column (prefix "-" for descending).
 
-    Two queries: the counts (a hash aggregate over the period's events) and the median
-    time to accept (only accepted events, joined to their offers); merged and sorted here —
-    at most one row per partner, never per lead or event."""
+    Three queries: the counts (rollup + raw events, feedback.rollup_reads), the median time
+    to accept (accepted events only) and the partners; merged and sorted here — at most one
+    row per partner, never per lead or event."""
     key = sort.lstrip("-")
     if key not in LEADERBOARD_SORTS:
         sort, key = "-revenue", "revenue"
-    answered = Q(kind__in=[OutcomeKind.ACCEPTED, OutcomeKind.REJECTED, OutcomeKind.EXPIRED])
-    closed = Q(kind__in=[OutcomeKind.WON, OutcomeKind.LOST])
-    rows = list(OutcomeEvent.objects.filter(_in(period), partner__isnull=False)
-                .values("partner_id")
-                .annotate(offers=Count("id", filter=Q(kind=OutcomeKind.OFFERED)),
-                          accepts=Count("id", filter=Q(kind=OutcomeKind.ACCEPTED)),
-                          answered=Count("id", filter=answered),
-                          expired=Count("id", filter=Q(kind=OutcomeKind.EXPIRED)),
-                          won=Count("id", filter=Q(kind=OutcomeKind.WON)),
-                          closed=Count("id", filter=closed),
-                          revenue=Coalesce(Sum("value", filter=Q(kind=OutcomeKind.WON)),
-                                           ZERO))
-                .order_by())
+    rows = counts({"": split(period, coverage)}, group=("partner_id",),
+                  events=Q(partner__isnull=False), rollups=Q(partner__isnull=False))
+    for r in rows:
+        r["offers"], r["accepts"] = r.pop("offered"), r.pop("accepted")
+        r["answered"] = r["accepts"] + r["rejected"] + r["expired"]
+        r["closed"] = r["won"] + r["lost"]
     speed = dict(OutcomeEvent.objects.filter(_in(period), kind=OutcomeKind.ACCEPTED,
                                              partner__isnull=False)
                  .values("partner_id")

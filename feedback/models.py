@@ -56,8 +56,12 @@ class OutcomeEvent(TenantOwned):
             models.Index(fields=["tenant", "lead", "occurred_at"]),
             # The dashboard's period aggregates.
             models.Index(fields=["tenant", "occurred_at"], name="outcome_tenant_occurred"),
+            # On PostgreSQL migration 0009 recreates it INCLUDE (partner_id, seconds): the
+            # dashboard's medians then read the index alone (SQLite has no INCLUDE).
             models.Index(fields=["tenant", "kind", "occurred_at"],
                          name="outcome_tenant_kind_occurred"),
+            # Events recorded after the rollup's watermark (feedback.rollup).
+            models.Index(fields=["tenant", "recorded_at"], name="outcome_tenant_recorded"),
         ]
 
     def __str__(self) -> str:
@@ -265,3 +269,52 @@ class RuleAction(TenantOwned):
 
 
 REVERSIBLE_ACTIONS = ("promote", "demote", "pause", "boost", "alert")
+
+
+class OutcomeRollup(TenantOwned):
+    """Event counts of a block of 2**level tenant-local days starting on `day`, per partner
+    (null: events without a partner, or of a deleted partner). Derived from OutcomeEvent by
+    feedback.rollup; read by the dashboard for the whole days of a period.
+
+    Level 0 rows are days; a level L row is the sum of its two level L-1 halves, so any
+    range of days is at most two blocks per level (docs/feedback.md, "Rollup").
+    """
+
+    level = models.PositiveSmallIntegerField()
+    day = models.DateField(help_text=_("the block's first day (tenant-local)"))
+    partner = models.ForeignKey("partners.Partner", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    offered = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    expired = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    won = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+    other = models.PositiveIntegerField(default=0, help_text=_(
+        "contacted, qualified, proposal"))
+    revenue = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "level", "day"], name="rollup_block")]
+
+    def __str__(self) -> str:
+        return f"rollup {self.day} +{2 ** self.level}d partner {self.partner_id}"
+
+
+class RollupState(TenantOwned):
+    """What the tenant's OutcomeRollup rows hold: every event recorded before
+    `settled_before` whose tenant-local day (in `time_zone`) is on or before `through_day`.
+    One row per tenant; changed only together with the rows, in one transaction."""
+
+    time_zone = models.CharField(max_length=64)
+    through_day = models.DateField(null=True, blank=True)
+    settled_before = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"],
+                                               name="rollup_state_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"rollup of tenant {self.tenant_id} through {self.through_day}"

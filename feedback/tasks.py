@@ -40,6 +40,24 @@ def nightly_task() -> int:
     return len(_tenant_ids())
 
 
+@shared_task(base=TenantTask, name="feedback.rollup_advance")
+def rollup_advance_task(tenant_id: int) -> int:
+    """Bring one tenant's dashboard rollup up to date (idempotent)."""
+    from feedback.rollup import rollup_advance
+
+    return rollup_advance(tenant_id=tenant_id)["days"]
+
+
+@shared_task(name="feedback.rollup_sweep")
+def rollup_sweep_task() -> int:
+    """Hourly (beat): one rollup_advance task per tenant, so a slow tenant delays no other
+    and a dead worker loses one tenant's run (redelivered, acks_late), not all of them."""
+    tenant_ids = _tenant_ids()
+    for tenant_id in tenant_ids:
+        rollup_advance_task.delay(tenant_id)
+    return len(tenant_ids)
+
+
 def _tenant_ids() -> list[int]:
     # Cross-tenant by design: which tenants exist (Tenant itself is not tenant-owned).
     from leadrouter.tenancy.models import Tenant

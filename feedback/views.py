@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 from feedback import analytics, charts, selectors
 from feedback.forms import FeedbackSettingsForm
 from feedback.models import OVERALL, PartnerStats, PartnerTier, StatsPeriod, Tier
+from feedback.rollup import tenant_zone
+from feedback.rollup_reads import coverage_get
 from feedback.rules import rule_action_reverse
 from feedback.tenant_settings import feedback_settings_get
 from leadrouter.api_errors import DomainError
@@ -39,7 +41,9 @@ def _partner_id(request: HttpRequest) -> int:
 
 
 def _period(request: HttpRequest) -> analytics.Period:
-    return analytics.period_parse(request.GET.get("days"), request.GET.get("end"))
+    """The period asked for, in whole days of the tenant's time zone (the rollup's days)."""
+    return analytics.period_parse(request.GET.get("days"), request.GET.get("end"),
+                                  tz=tenant_zone(request.tenant.timezone))
 
 
 def _csv(name: str, header: list[str], rows) -> HttpResponse:
@@ -69,11 +73,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     """KPIs against the previous period, funnel, leakage, Pareto, tiers, SLA breaches."""
     _require_manager(request)
     period = _period(request)
-    data = analytics.overview(period)
-    pareto = analytics.pareto(period)
+    coverage = coverage_get()
+    data = analytics.overview(period, coverage=coverage)
+    pareto = analytics.pareto(period, coverage=coverage)
     tiers = analytics.tier_distribution()
     movement = analytics.tier_movement(period)
-    breaches = analytics.sla_breaches(period)
+    breaches = analytics.sla_breaches(period, coverage=coverage)
     export = request.GET.get("export")
     if export == "kpis":
         return _csv("kpis", ["metric", "current", "previous", "change"],
@@ -126,8 +131,9 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     period = _period(request)
     sort = request.GET.get("sort", "-revenue")
+    coverage = coverage_get()
     if request.GET.get("export") == "leaderboard":
-        rows = analytics.leaderboard(period, sort, limit=None)
+        rows = analytics.leaderboard(period, sort, limit=None, coverage=coverage)
         return _csv("leaderboard", ["partner_id", "partner", "tier", "offers", "accepts",
                                     "accept_rate", "median_seconds_to_accept", "expired",
                                     "won", "closed", "conversion", "revenue"],
@@ -135,7 +141,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
                       r["offers"], r["accepts"], r["accept_rate"], _seconds(r["time_to_accept"]),
                       r["expired"], r["won"], r["closed"], r["conversion"], r["revenue"]]
                      for r in rows))
-    rows = analytics.leaderboard(period, sort)
+    rows = analytics.leaderboard(period, sort, coverage=coverage)
     current = sort.lstrip("-")
     columns = [{"key": key, "label": label, "active": key == current,
                 "descending": sort.startswith("-"),

@@ -158,6 +158,8 @@ CELERY_BEAT_SCHEDULE = {
     "matching-sweep": {"task": "matching.sweep", "schedule": 60.0},
     # Statistics rebuilt, tiers recomputed, threshold rules evaluated: every night.
     "feedback-nightly": {"task": "feedback.nightly", "schedule": crontab(hour=2, minute=30)},
+    # The dashboard's rollup of outcome events: yesterday added, late events folded in.
+    "feedback-rollup": {"task": "feedback.rollup_sweep", "schedule": crontab(minute=7)},
     # GDPR: closed leads past the tenant's retention period lose their personal data.
     "leads-anonymise-expired": {"task": "leads.anonymise_expired",
                                 "schedule": crontab(hour=3, minute=17)},
