@@ -267,26 +267,42 @@ def leaderboard(period: Period, sort: str = "-revenue", limit: int | None = 50, 
         r["offers"], r["accepts"] = r.pop("offered"), r.pop("accepted")
         r["answered"] = r["accepts"] + r["rejected"] + r["expired"]
         r["closed"] = r["won"] + r["lost"]
-    speed = dict(OutcomeEvent.objects.filter(_in(period), kind=OutcomeKind.ACCEPTED,
-                                             partner__isnull=False)
-                 .values("partner_id")
-                 .annotate(m=median_float("seconds"))
-                 .order_by().values_list("partner_id", "m"))
     partners = {p["id"]: p for p in Partner.objects.filter(pk__in=[r["partner_id"] for r in rows])
                 .values("id", "name", "status", "tier_state__tier")}
     for r in rows:
         p = partners.get(r["partner_id"], {})
         r["partner__name"], r["partner__status"] = p.get("name", ""), p.get("status", "")
         r["partner__tier_state__tier"] = p.get("tier_state__tier")
-        r["time_to_accept"] = speed.get(r["partner_id"])
         r["accept_rate"] = r["accepts"] / r["answered"] if r["answered"] else None
         r["conversion"] = r["won"] / r["closed"] if r["closed"] else None
-    field = LEADERBOARD_SORTS[key]
+    field, descending = LEADERBOARD_SORTS[key], sort.startswith("-")
+    if key != "time_to_accept" and limit:
+        # The order does not depend on the medians: only the shown partners need theirs.
+        rows = _sorted(rows, field, descending)[:limit]
+        speed = _median_accept(period, [r["partner_id"] for r in rows])
+    else:
+        speed = _median_accept(period)
+    for r in rows:
+        r["time_to_accept"] = speed.get(r["partner_id"])
+    rows = _sorted(rows, field, descending)
+    return rows[:limit] if limit else rows
+
+
+def _sorted(rows: list[dict], field: str, descending: bool) -> list[dict]:
     present = [r for r in rows if r[field] is not None]
     missing = [r for r in rows if r[field] is None]
-    present.sort(key=lambda r: (r[field], r["partner_id"]), reverse=sort.startswith("-"))
-    rows = present + sorted(missing, key=lambda r: r["partner_id"])  # nulls last
-    return rows[:limit] if limit else rows
+    present.sort(key=lambda r: (r[field], r["partner_id"]), reverse=descending)
+    return present + sorted(missing, key=lambda r: r["partner_id"])  # nulls last
+
+
+def _median_accept(period: Period, partner_ids: list[int] | None = None) -> dict:
+    """Median seconds from offer to accept per partner (of `partner_ids`, else all)."""
+    events = OutcomeEvent.objects.filter(_in(period), kind=OutcomeKind.ACCEPTED,
+                                         partner__isnull=False)
+    if partner_ids is not None:
+        events = events.filter(partner_id__in=partner_ids)
+    return dict(events.values("partner_id").annotate(m=median_float("seconds"))
+                .order_by().values_list("partner_id", "m"))
 
 
 # --- One partner --------------------------------------------------------------------------
