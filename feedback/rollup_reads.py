@@ -8,6 +8,11 @@ UNION ALL statement that reads the watermark itself, so a rollup run committing 
 cannot make a page count an event twice or not at all; each half gives at most one row per
 group, added up here. Without a rollup (or one in another time zone) everything comes from
 the raw events, as before.
+
+One gap, knowingly left: a page being computed at the very moment the rollup is rebuilt for
+a new tenant time zone may miss that page's rolled-up days' settled events (the blocks are
+no longer in its zone); the next request is right. Closing it would cost the recorded_at
+index on every page.
 """
 
 from __future__ import annotations
