@@ -3,16 +3,27 @@ invalidation.
 
 Built in a constant number of queries (one per related table, never one per partner) and
 kept in the Django cache. Call `partner_table_invalidate(tenant_id)` after a change to
-partners, their profiles or their statistics. The load (open leads + pending offers) changes
-with every offer, so routing refreshes it with two cheap aggregate queries instead of a
-rebuild. Outcome statistics also age out of the cache after CACHE_SECONDS.
+partners, their profiles or their tiers. The load (open leads + pending offers) changes
+with every offer, so routing refreshes it with one cheap aggregate query instead of a
+rebuild.
+
+Outcome events reach a cached table incrementally: each `partner_table_get` reads only the
+events recorded since its previous read (one indexed query), re-reading the last
+EVENT_OVERLAP so that a transaction that committed a little late is not missed. The table is
+rebuilt from all events when it is older than REBUILD_SECONDS, when a partner changes, or on
+invalidation. Staleness bound (docs/matching.md): the performance factor includes every
+outcome committed before the routing, except an event whose transaction took longer than
+EVENT_OVERLAP to commit, which waits for the next full rebuild (≤ REBUILD_SECONDS).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import numpy as np
 from django.core.cache import cache
 from django.db.models import Count, Max
+from django.utils import timezone
 
 from feedback.models import OutcomeEvent
 from leads.models import OPEN_STATUSES, Lead
@@ -31,8 +42,12 @@ from partners.models import (
     TermKind,
 )
 
-CACHE_SECONDS = 15 * 60
-CACHE_VERSION = 1
+# A table is rebuilt from all events at least this often (by the clock the code reads);
+# in between, new events are appended (see the module docstring).
+REBUILD_SECONDS = 24 * 3600
+CACHE_SECONDS = REBUILD_SECONDS
+EVENT_OVERLAP = timedelta(minutes=10)
+CACHE_VERSION = 2
 
 
 def _cache_key(tenant_id: int) -> str:
@@ -46,29 +61,55 @@ def partner_table_invalidate(tenant_id: int) -> None:
 
 def partner_load(partner_ids=None) -> dict[int, int]:
     """Open leads (assigned, accepted or in progress) plus pending offers, per partner, in
-    the current tenant scope: two aggregate queries."""
+    the current tenant scope: one query (two aggregates in a UNION ALL)."""
     open_leads = Lead.objects.filter(status__in=OPEN_STATUSES, assigned_partner__isnull=False)
     pending = Offer.objects.filter(status=OfferStatus.PENDING)
     if partner_ids is not None:
         open_leads = open_leads.filter(assigned_partner_id__in=partner_ids)
         pending = pending.filter(partner_id__in=partner_ids)
     load: dict[int, int] = {}
-    rows = open_leads.values("assigned_partner_id").annotate(n=Count("id")).order_by()
-    for row in rows:
-        load[row["assigned_partner_id"]] = load.get(row["assigned_partner_id"], 0) + row["n"]
-    for row in pending.values("partner_id").annotate(n=Count("id")).order_by():
-        load[row["partner_id"]] = load.get(row["partner_id"], 0) + row["n"]
+    rows = (open_leads.values_list("assigned_partner_id").annotate(n=Count("id")).order_by()
+            .union(pending.values_list("partner_id").annotate(n=Count("id")).order_by(),
+                   all=True))
+    for partner_id, n in rows:
+        load[partner_id] = load.get(partner_id, 0) + n
     return load
 
 
-def _events() -> list[EventRecord]:
-    """Matured outcomes that the performance model counts, with the lead's segment."""
-    rows = (OutcomeEvent.objects.filter(kind__in=list(EVENT_KINDS), partner__isnull=False)
-            .values_list("partner_id", "kind", "occurred_at", "lead__industry",
-                         "lead__employees"))
-    return [EventRecord(partner_id=pid, kind=kind, segment=segment_of(industry, employees),
-                        occurred=occurred)
-            for pid, kind, occurred, industry, employees in rows.iterator(chunk_size=5000)]
+def _events(recorded_since: datetime | None = None
+            ) -> tuple[list[EventRecord], dict[int, datetime]]:
+    """Matured outcomes that the performance model counts, with the lead's segment (all, or
+    those recorded since `recorded_since`), and {id: recorded_at} of each."""
+    rows = OutcomeEvent.objects.filter(kind__in=list(EVENT_KINDS), partner__isnull=False)
+    if recorded_since is not None:
+        rows = rows.filter(recorded_at__gte=recorded_since)
+    records, recorded = [], {}
+    for event_id, pid, kind, occurred, at, industry, employees in rows.values_list(
+            "id", "partner_id", "kind", "occurred_at", "recorded_at", "lead__industry",
+            "lead__employees").iterator(chunk_size=5000):
+        records.append(EventRecord(partner_id=pid, kind=kind,
+                                   segment=segment_of(industry, employees), occurred=occurred))
+        recorded[event_id] = at
+    return records, recorded
+
+
+def _events_read(table: PartnerTable, recorded: dict[int, datetime], now: datetime) -> None:
+    """Remember when the table last read events and the ids of those recorded within
+    EVENT_OVERLAP of that: the next read starts there and skips them."""
+    table.events_read_at = now
+    table.events_recent = {event_id: at for event_id, at in recorded.items()
+                           if at >= now - EVENT_OVERLAP}
+
+
+def _events_catch_up(table: PartnerTable, now: datetime) -> int:
+    """Append the events recorded since the table's last read; returns how many."""
+    records, recorded = _events(table.events_read_at - EVENT_OVERLAP)
+    seen = table.events_recent
+    fresh = [record for record, event_id in zip(records, recorded, strict=True)
+             if event_id not in seen]
+    added = table.add_events(fresh) if fresh else 0
+    _events_read(table, {**seen, **recorded}, now)
+    return added
 
 
 def partner_table_build() -> PartnerTable:
@@ -113,7 +154,11 @@ def partner_table_build() -> PartnerTable:
     for pid, count in partner_load().items():
         if pid in records:
             records[pid].load = count
-    table = PartnerTable.build(list(records.values()), _events(), levels)
+    now = timezone.now()
+    events, recorded = _events()
+    table = PartnerTable.build(list(records.values()), events, levels)
+    table.built_at = now
+    _events_read(table, recorded, now)
     _attach_feedback(table)
     return table
 
@@ -137,17 +182,22 @@ def _stamp() -> str:
 
 
 def partner_table_get(tenant_id: int, *, refresh_load: bool = True) -> PartnerTable:
-    """The tenant's table from the cache (built on a miss or when stale). Must run in the
-    tenant's scope. With `refresh_load`, the load is re-read (two queries) so capacity is
-    exact."""
+    """The tenant's table from the cache (built on a miss, when stale or older than
+    REBUILD_SECONDS; otherwise brought up to date with the events recorded since). Must run
+    in the tenant's scope. With `refresh_load`, the load is re-read (one query) so capacity
+    is exact."""
     key = _cache_key(tenant_id)
     stamp = _stamp()
     cached = cache.get(key)
-    if cached is None or cached[0] != stamp:
+    now = timezone.now()
+    if cached is None or cached[0] != stamp or now < cached[1].events_read_at \
+            or (now - cached[1].built_at).total_seconds() > REBUILD_SECONDS:
         table = partner_table_build()
         cache.set(key, (stamp, table), CACHE_SECONDS)
         return table
     table = cached[1]
+    if _events_catch_up(table, now):
+        cache.set(key, (stamp, table), CACHE_SECONDS)
     if refresh_load:
         table.with_load(partner_load())
     return table

@@ -265,17 +265,32 @@ class PartnerTable:
         t.certification_levels = {code: float(level or 1)
                                   for code, level in (certification_levels or {}).items()}
 
-        events = events or []
         t.segment_vocab = {}
-        ev = [(t.index_of.get(e.partner_id), EVENT_KINDS.get(e.kind), e) for e in events]
-        ev = [(i, k, e) for i, k, e in ev if i is not None and k is not None]
-        t.ev_partner = np.array([i for i, _, _ in ev], dtype=np.int64)
-        t.ev_kind = np.array([k for _, k, _ in ev], dtype=np.int64)
-        t.ev_segment = np.array(
-            [t.segment_vocab.setdefault(e.segment, len(t.segment_vocab)) for _, _, e in ev],
-            dtype=np.int64)
-        t.ev_day = np.array([_ordinal(e.occurred) for _, _, e in ev], dtype=float)
+        t.ev_partner = np.zeros(0, dtype=np.int64)
+        t.ev_kind = np.zeros(0, dtype=np.int64)
+        t.ev_segment = np.zeros(0, dtype=np.int64)
+        t.ev_day = np.zeros(0, dtype=float)
+        t.add_events(events or [])
         return t
+
+    def add_events(self, events: list[EventRecord]) -> int:
+        """Append matured outcomes (of partners in the table; others are skipped) without a
+        rebuild; returns how many were added. The performance estimates see them at once."""
+        ev = [(self.index_of.get(e.partner_id), EVENT_KINDS.get(e.kind), e) for e in events]
+        ev = [(i, k, e) for i, k, e in ev if i is not None and k is not None]
+        if not ev:
+            return 0
+        vocab = self.segment_vocab
+        self.ev_partner = np.concatenate(
+            [self.ev_partner, np.array([i for i, _, _ in ev], dtype=np.int64)])
+        self.ev_kind = np.concatenate(
+            [self.ev_kind, np.array([k for _, k, _ in ev], dtype=np.int64)])
+        self.ev_segment = np.concatenate([self.ev_segment, np.array(
+            [vocab.setdefault(e.segment, len(vocab)) for _, _, e in ev], dtype=np.int64)])
+        self.ev_day = np.concatenate(
+            [self.ev_day, np.array([_ordinal(e.occurred) for _, _, e in ev], dtype=float)])
+        self._memo.clear()  # the estimates were computed without these
+        return len(ev)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -94,3 +94,49 @@ def test_it_reads_outcomes_into_the_performance_arrays(tenant_a):
         table = partner_table_build()
     assert sorted(table.ev_kind.tolist()) == [0, 2]  # "offered" is not an outcome
     assert list(table.segment_vocab) == ["C:small"]
+
+
+def _outcome(tenant, partner, lead, kind, **fields):
+    return OutcomeEvent.objects.create(tenant=tenant, lead=lead, partner=partner, kind=kind,
+                                       **fields)
+
+
+def test_it_adds_new_outcomes_to_the_cached_table_without_a_rebuild(tenant_a):
+    partner = profiled_partner(tenant_a, territories=[("DE", ["8"], None)])
+    lead = lead_create(tenant_a, industry="C28", employees=30)
+    with tenant_scope(tenant_a):
+        _outcome(tenant_a, partner, lead, "accepted")
+        assert partner_table_get(tenant_a.pk).ev_kind.tolist() == [0]
+        # Not rebuilt (a silent profile change stays unseen), yet the new outcomes count.
+        PartnerTerritory.objects.filter(partner=partner).update(postal_prefixes=["1"])
+        _outcome(tenant_a, partner, lead, "won")
+        _outcome(tenant_a, partner, lead, "offered")  # not an outcome the engine counts
+        table = partner_table_get(tenant_a.pk)
+    assert "1" not in table.prefix_vocab
+    assert sorted(table.ev_kind.tolist()) == [0, 2]
+
+
+def test_it_catches_an_outcome_committed_late_exactly_once(tenant_a):
+    partner = partner_create(tenant_a)
+    lead = lead_create(tenant_a)
+    with tenant_scope(tenant_a):
+        partner_table_get(tenant_a.pk)
+        # Recorded before the last read, but its transaction committed only now.
+        _outcome(tenant_a, partner, lead, "lost",
+                 recorded_at=timezone.now() - timedelta(minutes=5))
+        assert partner_table_get(tenant_a.pk).ev_kind.tolist() == [3]
+        assert partner_table_get(tenant_a.pk).ev_kind.tolist() == [3]
+
+
+def test_it_rebuilds_from_all_outcomes_once_a_day(tenant_a, time_machine):
+    partner = partner_create(tenant_a)
+    lead = lead_create(tenant_a)
+    time_machine.move_to(timezone.now(), tick=False)
+    with tenant_scope(tenant_a):
+        partner_table_get(tenant_a.pk)
+        # Committed long after it was recorded: only the daily rebuild sees it.
+        _outcome(tenant_a, partner, lead, "won",
+                 recorded_at=timezone.now() - timedelta(hours=1))
+        assert len(partner_table_get(tenant_a.pk).ev_kind) == 0
+        time_machine.shift(timedelta(hours=24, minutes=1))
+        assert partner_table_get(tenant_a.pk).ev_kind.tolist() == [2]
