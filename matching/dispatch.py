@@ -171,11 +171,11 @@ def offers_make(specs: list[OfferSpec], *, actor=None, now: datetime | None = No
         if key not in deadlines:
             deadlines[key] = _deadlines(spec.lead.tenant, now, policy)
         expires_at, remind_at = deadlines[key]
-        candidate = _candidate(spec.decision, spec.partner_id)
+        score, probability = _scores(spec.decision, spec.partner_id)
         offers.append(Offer(
             tenant_id=spec.lead.tenant_id, lead=spec.lead, partner_id=spec.partner_id,
-            decision=spec.decision, rank=spec.rank, score=candidate.get("score", 0.0),
-            choice_probability=candidate.get("probability", 1.0),
+            decision=spec.decision, rank=spec.rank, score=score,
+            choice_probability=probability,
             mode=spec.mode or policy.mode, offered_at=now, expires_at=expires_at,
             remind_at=remind_at))
     offers = Offer.objects.bulk_create(offers)
@@ -241,9 +241,14 @@ def leads_continue(leads: list[Lead], *, actor=None, now: datetime | None = None
         return
     decisions: dict[int, RoutingDecision] = {}
     for decision in (RoutingDecision.objects.filter(lead_id__in=[lead.pk for lead in leads])
-                     .select_related("policy").defer("excluded")
+                     .only("id", "tenant_id", "lead_id", "policy_id", "created_at", "chosen",
+                           "chosen_scores")
                      .order_by("lead_id", "-created_at", "-id")):
         decisions.setdefault(decision.lead_id, decision)
+    # A handful of policy versions for a thousand decisions: read each once.
+    policies = RoutingPolicy.objects.in_bulk({d.policy_id for d in decisions.values()})
+    for decision in decisions.values():
+        decision.policy = policies[decision.policy_id]
     # The decisions may be hours old: the next candidate must still be active and have
     # capacity left now, or it is skipped.
     chosen = {pid for d in decisions.values() if d.policy.mode == OfferMode.CASCADE
@@ -293,13 +298,17 @@ def lead_return(*, lead: Lead, offer: Offer | None, actor=None, reason: str = ""
     route_lead_task.delay_on_commit(lead.tenant_id, lead.pk)
 
 
-def _candidate(decision: RoutingDecision | None, partner_id: int) -> dict:
+def _scores(decision: RoutingDecision | None, partner_id: int) -> tuple[float, float]:
+    """(score, choice probability) the decision gave this partner, for its offer."""
     if decision is None:
-        return {}
-    for candidate in decision.candidates:
+        return 0.0, 1.0
+    if decision.chosen_scores and partner_id in decision.chosen:
+        score, probability = decision.chosen_scores[decision.chosen.index(partner_id)]
+        return score, probability
+    for candidate in decision.candidates:  # decisions from before chosen_scores, manual picks
         if candidate.get("partner") == partner_id:
-            return candidate
-    return {}
+            return candidate.get("score", 0.0), candidate.get("probability", 1.0)
+    return 0.0, 1.0
 
 
 def _offer_data(offer: Offer) -> dict:

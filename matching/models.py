@@ -80,6 +80,9 @@ class RoutingDecision(TenantOwned):
     excluded = models.JSONField(default=dict)  # {reason: count}
     eligible_count = models.PositiveIntegerField(default=0)
     chosen = models.JSONField(default=list)  # partner ids, in offer order
+    # [[score, choice probability], ...] of each chosen partner, in the order of `chosen`:
+    # what its offer records, read without parsing the explanation in `candidates`.
+    chosen_scores = models.JSONField(default=list, blank=True)
     # A/B holdout: which arm routed this lead ("main" / "holdout"), empty when no holdout
     # was running. (`arm` above is the engine's exploration arm: greedy / explore / thompson.)
     holdout = models.ForeignKey("RoutingHoldout", null=True, blank=True,

@@ -119,20 +119,23 @@ def offers_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> 
             due = list(
                 Offer.objects.select_for_update(skip_locked=True)
                 .filter(status=OfferStatus.PENDING, expires_at__lte=now)
-                .order_by("expires_at").values_list("pk", "lead_id")[:batch_size])
+                .only("id", "tenant_id", "lead_id", "partner_id", "status", "offered_at",
+                      "expires_at", "responded_at")
+                .order_by("expires_at")[:batch_size])
             if not due:
                 return total
-            lead_ids = {lead_id for _, lead_id in due}
             leads = {lead.pk: lead for lead in
-                     Lead.objects.select_for_update(skip_locked=True).filter(pk__in=lead_ids)
+                     Lead.objects.select_for_update(skip_locked=True)
+                     .filter(pk__in={offer.lead_id for offer in due})
                      .only(*SWEEP_LEAD_FIELDS)}
-            offer_ids = [pk for pk, lead_id in due if lead_id in leads]
-            if not offer_ids:
+            expired = sorted((offer for offer in due if offer.lead_id in leads),
+                             key=lambda offer: (offer.partner_id, offer.pk))
+            if not expired:
                 return total
-            Offer.objects.filter(pk__in=offer_ids, status=OfferStatus.PENDING).update(
+            Offer.objects.filter(pk__in=[offer.pk for offer in expired]).update(
                 status=OfferStatus.EXPIRED, responded_at=now)
-            expired = list(Offer.objects.filter(pk__in=offer_ids).order_by("partner_id", "pk"))
             for offer in expired:
+                offer.status, offer.responded_at = OfferStatus.EXPIRED, now
                 offer.lead = leads[offer.lead_id]
             events_record([event_new(lead=offer.lead, kind=OutcomeKind.EXPIRED, offer=offer,
                                      occurred_at=now, now=now) for offer in expired], now=now)
@@ -140,7 +143,7 @@ def offers_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> 
                 {"offer": offer.pk, "lead": offer.lead_id, "partner": offer.partner_id}
                 for offer in expired])
             dispatch.leads_continue(list(leads.values()), now=now)
-            total += len(offer_ids)
+            total += len(expired)
         if len(due) < batch_size:
             return total
 

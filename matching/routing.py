@@ -94,11 +94,15 @@ def lead_rank(*, lead: Lead, policy: RoutingPolicy, seed: int, now: datetime | N
 
 def _decision(lead: Lead, policy: RoutingPolicy, ranking: Ranking, now: datetime,
               holdout=None, holdout_arm: str = "") -> RoutingDecision:
+    explained = {c["partner"]: [c.get("score", 0.0), c.get("probability", 1.0)]
+                 for c in ranking.candidates}
     return RoutingDecision(
         tenant_id=lead.tenant_id, lead=lead, policy=policy, created_at=now,
         seed=ranking.seed, arm=ranking.arm, candidates=ranking.candidates,
         excluded=ranking.excluded, eligible_count=ranking.eligible_count,
-        chosen=ranking.chosen, holdout=holdout, holdout_arm=holdout_arm)
+        chosen=ranking.chosen,
+        chosen_scores=[explained.get(pid, [0.0, 1.0]) for pid in ranking.chosen],
+        holdout=holdout, holdout_arm=holdout_arm)
 
 
 @dataclass
