@@ -28,6 +28,7 @@ from bench.sim.world import COMPETENCIES, INDUSTRIES, START, Lead, World
 
 POLICIES = ("random", "round_robin", "rules_only", "closed_loop", "oracle")
 ACTOR = "simulator"
+_NO_OFFERS = object()  # an event handler's answer when the product cannot have made offers
 
 
 @dataclass
@@ -50,6 +51,9 @@ class RunResult:
     offers: int = 0
     expired: int = 0
     unrouted: int = 0  # leads that end in the unrouted queue (or never found a partner)
+    unrouted_why: dict[str, int] = field(
+        default_factory=lambda: {"exhausted": 0, "short": 0, "nobody": 0})
+    offer_statuses: dict[str, int] = field(default_factory=dict)  # final status → offers
     capacity_violations: int = 0
     leads_per_partner: np.ndarray = field(default_factory=lambda: np.zeros(0))
     first_offer_hours: dict[int, float] = field(default_factory=dict)  # partner → hours
@@ -200,8 +204,8 @@ class _Simulation:
                 if hours > end:
                     break
                 clock.move_to(self.start + timedelta(hours=hours))
-                getattr(self, f"_on_{kind}")(hours, data)
-                self._scan_offers(hours)
+                if getattr(self, f"_on_{kind}")(hours, data) is not _NO_OFFERS:
+                    self._scan_offers(hours)
         self._finish()
         self.result.seconds = time.perf_counter() - began
         return self.result
@@ -298,6 +302,7 @@ class _Simulation:
             self.push(hours + 24 * rng.uniform(1, 4), "return", (k, j))
         else:
             self.push(hours + 24 * rng.lognormal(math.log(18), 0.5), "close", (k, j))
+        return _NO_OFFERS  # an acceptance withdraws offers, it makes none
 
     def _on_close(self, hours: float, data) -> None:
         from feedback.services import outcome_record
@@ -311,6 +316,7 @@ class _Simulation:
                        reason="" if won else "competitor")
         record.won, record.won_value = won, lead.deal_value if won else 0.0
         self.held[j] -= 1
+        return _NO_OFFERS
 
     def _on_return(self, hours: float, data) -> None:
         from feedback.services import outcome_record
@@ -324,12 +330,27 @@ class _Simulation:
         self.held[j] -= 1
 
     def _finish(self) -> None:
+        from django.db.models import Count
+
         from leadrouter.tenancy.scoping import tenant_scope
         from leads.models import Lead, LeadStatus
+        from matching.models import Offer
+        from matching.policy import policy_current
 
         with tenant_scope(self.tenant):
-            self.result.unrouted = Lead.objects.filter(
-                status__in=[LeadStatus.UNROUTED, LeadStatus.NEW, LeadStatus.ROUTING]).count()
+            unrouted = Lead.objects.filter(
+                status__in=[LeadStatus.UNROUTED, LeadStatus.NEW, LeadStatus.ROUTING])
+            self.result.unrouted = unrouted.count()
+            # Why leads leak: every offer declined or let expire (the cascade used all its
+            # attempts), fewer attempts (the next candidates had filled up or were paused
+            # meanwhile), or nobody eligible at all.
+            attempts = policy_current(tenant=self.tenant).max_attempts
+            for n in unrouted.annotate(n=Count("offers")).values_list("n", flat=True):
+                key = "exhausted" if n >= attempts else "short" if n else "nobody"
+                self.result.unrouted_why[key] += 1
+            statuses = Offer.objects.values_list("status").annotate(n=Count("id")).order_by()
+            for status, n in statuses:
+                self.result.offer_statuses[status] = n
         self.result.leads_per_partner = self.leads_per_partner
 
 

@@ -56,6 +56,10 @@ def summarize(result: RunResult) -> dict:
         "won_revenue": float(sum(r.won_value for r in leads)),
         "leakage": (result.unrouted + returned) / n,
         "unrouted": result.unrouted / n,
+        "unrouted_exhausted": result.unrouted_why["exhausted"] / n,
+        "unrouted_short": result.unrouted_why["short"] / n,
+        "unrouted_nobody": result.unrouted_why["nobody"] / n,
+        "offers_rejected": result.offer_statuses.get("rejected", 0) / max(result.offers, 1),
         "returned": returned / n,
         "expired_offers": result.expired / max(result.offers, 1),
         "offers_per_lead": result.offers / n,
@@ -101,7 +105,8 @@ def aggregate(summaries: list[dict]) -> dict[str, dict]:
     for policy, runs in policies.items():
         row: dict[str, tuple[float, float] | list] = {}
         for key in ("expected_conversions", "expected_revenue", "won", "leakage",
-                    "unrouted", "returned", "expired_offers", "offers_per_lead",
+                    "unrouted", "unrouted_exhausted", "unrouted_short", "unrouted_nobody",
+                    "offers_rejected", "returned", "expired_offers", "offers_per_lead",
                     "median_hours_to_accept", "capacity_violations", "gini_raw",
                     "gini_per_capacity", "new_partner_leads_min", "new_partner_leads_median",
                     "new_partner_days_to_first_offer", "brier_conversion", "brier_win"):
