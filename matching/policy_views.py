@@ -3,7 +3,6 @@ the version history. Managers and admins only; everyone else gets 404."""
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from leadrouter.api_errors import DomainError
+from leadrouter.tenancy.access import manager_required
 from leadrouter.tenancy.templatetags.formatting import tier_word
 from leads.models import Lead
 from matching.engine import FIT_CRITERIA, RULES
@@ -98,11 +98,6 @@ class PolicyForm(forms.Form):
         return changes
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if request.membership is None or not request.membership.is_staff_role:
-        raise Http404
-
-
 def _sample_lead(request: HttpRequest) -> Lead | None:
     """The lead the preview ranks: the one asked for (404 if not this tenant's), else the
     most recent one."""
@@ -124,11 +119,10 @@ def _preview_rows(lead: Lead, current, draft) -> dict:
     return {"before": before, "after": after}
 
 
-@login_required
+@manager_required
 def policy_edit(request: HttpRequest) -> HttpResponse:
     """GET: the editor. POST with `save`: a new version. POST with `preview` (or an htmx
     change): the preview of the top 5 under the edited settings, nothing saved."""
-    _require_manager(request)
     current = policy_current(tenant=request.tenant)
     lead = _sample_lead(request)
     preview = None
@@ -178,18 +172,17 @@ def _holdout_context(request: HttpRequest) -> dict:
 
 
 def get_whatif_for_user(request: HttpRequest, run_id: int) -> WhatIfRun:
-    _require_manager(request)
+    """The tenant's what-if run (the caller is a manager's view)."""
     run = WhatIfRun.objects.filter(pk=run_id).select_related("base").first()
     if run is None:  # another tenant's run is simply not there
         raise Http404
     return run
 
 
-@login_required
+@manager_required
 @require_POST
 def policy_whatif_start(request: HttpRequest) -> HttpResponse:
     """Replay the last leads through the edited (unsaved) settings, as a background task."""
-    _require_manager(request)
     current = policy_current(tenant=request.tenant)
     form = PolicyForm(request.POST)
     if not form.is_valid():
@@ -206,7 +199,7 @@ def policy_whatif_start(request: HttpRequest) -> HttpResponse:
     return redirect("matching:policy-whatif", run_id=run.pk)
 
 
-@login_required
+@manager_required
 def policy_whatif(request: HttpRequest, run_id: int) -> HttpResponse:
     """A what-if run: progress while it runs (htmx polls this), then its results."""
     run = get_whatif_for_user(request, run_id)
@@ -215,11 +208,10 @@ def policy_whatif(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, template, {"run": run})
 
 
-@login_required
+@manager_required
 @require_POST
 def policy_holdout(request: HttpRequest) -> HttpResponse:
     """Start (`version`, `share` in %) or stop (`stop`) the A/B holdout."""
-    _require_manager(request)
     try:
         if "stop" in request.POST:
             holdout_stop(tenant=request.tenant, actor=request.user)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leadrouter.api_errors import DomainError
+from leadrouter.tenancy.access import manager_required
 from leadrouter.tenancy.models import Role
 from leads.models import Lead
 from matching import selectors
@@ -15,11 +16,6 @@ from matching.models import Webhook, WebhookDelivery, WebhookEvent
 from matching.offers import lead_assign_manually, lead_reroute, lead_withdraw
 from matching.webhooks import webhook_create, webhook_delete, webhook_emit, webhook_rotate_secret
 from partners.models import Partner, PartnerStatus
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if request.membership is None or not request.membership.is_staff_role:
-        raise Http404
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -34,9 +30,8 @@ def _lead_for_manager(lead_id: int) -> Lead:
     return lead
 
 
-@login_required
+@manager_required
 def queue(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
     return render(request, "matching/queue.html", {
         "unrouted": selectors.unrouted_leads().select_related("assigned_partner")[:200],
         "manual": selectors.manual_leads()[:200],
@@ -44,10 +39,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
+@manager_required
 @require_POST
 def queue_action(request: HttpRequest, lead_id: int) -> HttpResponse:
-    _require_manager(request)
     lead = _lead_for_manager(lead_id)
     action = request.POST.get("action")
     try:
