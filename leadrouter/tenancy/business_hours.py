@@ -6,9 +6,10 @@ A tenant's business hours are one window per working day in its own time zone:
 
 `sla_deadline()` is pure (no ORM): it walks day by day through the windows, counting real
 elapsed time, so a day on which the clocks change still counts what really passes. Each day's
-window is the longest real interval whose local times lie in [start, end]: a start that falls
-into a spring-forward gap opens at the first valid instant after it, an end in the gap or in
-a repeated (fall-back) hour closes at the last instant before or in it.
+window is a real interval whose local times all lie in [start, end]: a start the clocks skip
+(spring forward) opens after the gap and a start they repeat (fall back) at its second
+occurrence; an end the clocks skip closes before the gap and an end they repeat at its first
+occurrence. On those two days a window can be up to an hour shorter, never longer.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -73,11 +74,19 @@ def timezone_is_valid(name: str) -> bool:
     return True
 
 
+def _readings(day: date, moment: time, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Both UTC readings of a local time: equal on an ordinary day; two instants an hour
+    apart when the clocks fall back (the time happens twice) or spring forward (it does
+    not happen: each reading lands on one side of the gap)."""
+    local = datetime.combine(day, moment, tzinfo=zone)
+    return (local.replace(fold=0).astimezone(UTC), local.replace(fold=1).astimezone(UTC))
+
+
 def _window(day: date, start: time, end: time, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The day's window in UTC (see the module docstring for the fold choices)."""
-    opens = datetime.combine(day, start, tzinfo=zone).replace(fold=0).astimezone(UTC)
-    closes = datetime.combine(day, end, tzinfo=zone).replace(fold=1).astimezone(UTC)
-    return opens, closes
+    """The day's window in UTC: it opens at the later reading of its start and closes at the
+    earlier reading of its end, so every instant inside it shows a local time between start
+    and end (see the module docstring)."""
+    return max(_readings(day, start, zone)), min(_readings(day, end, zone))
 
 
 def sla_deadline(start: datetime, hours: float, *, tz: str,
