@@ -150,10 +150,9 @@ def _ingest_batch(*, tenant: Tenant, actor, items: list, channel: str) -> list[I
         _audit_received(tenant=tenant, actor=actor, leads=[lead for _, lead in to_create],
                         channel=channel)
         if _routing_enabled():
-            from matching.tasks import route_lead_task
+            from matching.tasks import routing_wake
 
-            for _, lead in to_create:
-                route_lead_task.delay_on_commit(tenant.pk, lead.pk)
+            routing_wake(tenant.pk)  # one task routes every new lead of the tenant
     return results  # type: ignore[return-value]
 
 

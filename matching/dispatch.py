@@ -41,22 +41,26 @@ def lead_route_and_dispatch(*, lead_id: int, actor=None) -> None:
     leads_route_and_dispatch(lead_ids=[lead_id], actor=actor)
 
 
-def leads_route_and_dispatch(*, lead_ids: list[int], fill_up_to: int = 0, actor=None) -> int:
+def leads_route_and_dispatch(*, lead_ids: list[int], fill_up_to: int = 0, actor=None,
+                             skip: frozenset[int] = frozenset()) -> int:
     """Route `new` leads and make their offers, all in one transaction; returns how many
     were routed. Idempotent: leads that are no longer new (routed by an earlier run) are
     left alone.
 
     With `fill_up_to`, other `new` leads of the tenant waiting behind these (oldest first,
     those no other worker holds) join the run up to that many: under a burst, one task
-    routes many leads, and the tasks of the others then find nothing to do."""
+    routes many leads, and the tasks of the others then find nothing to do. Without
+    `lead_ids`, the oldest waiting leads are taken (except those in `skip`)."""
     from matching.routing import lead_decide, routing_context
 
-    named = Lead.objects.filter(status=LeadStatus.NEW)
-    named = named.filter(pk=lead_ids[0]) if len(lead_ids) == 1 else named.filter(pk__in=lead_ids)
-    if not named.exists():
-        return 0  # routed already, most often by the task of a lead ahead in its burst
+    if lead_ids:
+        named = Lead.objects.filter(status=LeadStatus.NEW)
+        named = (named.filter(pk=lead_ids[0]) if len(lead_ids) == 1
+                 else named.filter(pk__in=lead_ids))
+        if not named.exists():
+            return 0  # routed already, most often by the task of a lead ahead in its burst
     with transaction.atomic():
-        leads = _new_leads_locked(lead_ids, fill_up_to)
+        leads = _new_leads_locked(lead_ids, fill_up_to, skip)
         if not leads:
             return 0
         now = timezone.now()
@@ -71,16 +75,18 @@ def leads_route_and_dispatch(*, lead_ids: list[int], fill_up_to: int = 0, actor=
     return len(leads)
 
 
-def _new_leads_locked(lead_ids: list[int], fill_up_to: int) -> list[Lead]:
+def _new_leads_locked(lead_ids: list[int], fill_up_to: int, skip: frozenset[int]
+                      ) -> list[Lead]:
     """The named leads (waiting for their lock) and up to `fill_up_to` in all with other new
     leads (SKIP LOCKED: never wait for a lead another worker is routing)."""
     leads = list(Lead.objects.select_for_update(of=("self",)).select_related("tenant")
-                 .filter(pk__in=lead_ids, status=LeadStatus.NEW).order_by("pk"))
-    if len(leads) < fill_up_to and leads:
+                 .filter(pk__in=lead_ids, status=LeadStatus.NEW).order_by("pk")) \
+        if lead_ids else []
+    if len(leads) < fill_up_to and (leads or not lead_ids):
         leads += list(
             Lead.objects.select_for_update(of=("self",), skip_locked=True)
             .select_related("tenant").filter(status=LeadStatus.NEW)
-            .exclude(pk__in=[lead.pk for lead in leads])
+            .exclude(pk__in=[lead.pk for lead in leads] + sorted(skip))
             .order_by("received_at", "pk")[: fill_up_to - len(leads)])
     return leads
 

@@ -76,13 +76,19 @@ def partner_load(partner_ids=None) -> dict[int, int]:
     return load
 
 
-def _events(recorded_since: datetime | None = None
+def _counted_events():
+    return OutcomeEvent.objects.filter(kind__in=list(EVENT_KINDS), partner__isnull=False)
+
+
+def _events(recorded_since: datetime | None = None, ids: list[int] | None = None
             ) -> tuple[list[EventRecord], dict[int, datetime]]:
-    """Matured outcomes that the performance model counts, with the lead's segment (all, or
-    those recorded since `recorded_since`), and {id: recorded_at} of each."""
-    rows = OutcomeEvent.objects.filter(kind__in=list(EVENT_KINDS), partner__isnull=False)
+    """Matured outcomes that the performance model counts, with the lead's segment (all,
+    those recorded since `recorded_since`, or those with `ids`), and {id: recorded_at}."""
+    rows = _counted_events()
     if recorded_since is not None:
         rows = rows.filter(recorded_at__gte=recorded_since)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
     records, recorded = [], {}
     for event_id, pid, kind, occurred, at, industry, employees in rows.values_list(
             "id", "partner_id", "kind", "occurred_at", "recorded_at", "lead__industry",
@@ -94,21 +100,25 @@ def _events(recorded_since: datetime | None = None
 
 
 def _events_read(table: PartnerTable, recorded: dict[int, datetime], now: datetime) -> None:
-    """Remember when the table last read events and the ids of those recorded within
-    EVENT_OVERLAP of that: the next read starts there and skips them."""
+    """After a full build: remember when the table read events and the ids of those
+    recorded within EVENT_OVERLAP of that: the next read starts there and skips them."""
     table.events_read_at = now
-    table.events_recent = {event_id: at for event_id, at in recorded.items()
+    table.events_recent = {event_id for event_id, at in recorded.items()
                            if at >= now - EVENT_OVERLAP}
 
 
 def _events_catch_up(table: PartnerTable, now: datetime) -> int:
-    """Append the events recorded since the table's last read; returns how many."""
-    records, recorded = _events(table.events_read_at - EVENT_OVERLAP)
-    seen = table.events_recent
-    fresh = [record for record, event_id in zip(records, recorded, strict=True)
-             if event_id not in seen]
+    """Append the events recorded since the table's last read; returns how many. The
+    overlap is re-read as ids only (a busy tenant records thousands of events in it, and
+    parsing their timestamps would cost more than the routing); whole rows are read for
+    the ids not seen yet. The ids of this read are what the next one skips (they cover its
+    window, which starts later)."""
+    window = set(_counted_events().filter(
+        recorded_at__gte=table.events_read_at - EVENT_OVERLAP).values_list("id", flat=True))
+    fresh_ids = sorted(window - set(table.events_recent))
+    fresh = _events(ids=fresh_ids)[0] if fresh_ids else []
     added = table.add_events(fresh) if fresh else 0
-    _events_read(table, {**seen, **recorded}, now)
+    table.events_read_at, table.events_recent = now, window
     return added
 
 

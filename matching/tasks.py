@@ -4,7 +4,8 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
+from django.core.cache import cache
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from leadrouter.tenancy.scoping import all_tenants, tenant_scope
@@ -21,13 +22,98 @@ def stuck_lead_seconds() -> int:
     return settings.ROUTING_STUCK_SECONDS
 
 
+# A wake-up flag older than this is presumed lost with its task: ingestion sends another.
+WAKE_SECONDS = 30
+# One task run routes at most this many leads, then hands over to a fresh task (so a run
+# never outlives the broker's visibility timeout however long a flood of leads lasts).
+ROUTE_RUN_LEADS = 5000
+
+
+def _wake_key(tenant_id: int) -> str:
+    # The database name keeps test runs that share one Redis apart.
+    return f"matching:routing-wake:{settings.DATABASES['default']['NAME']}:{tenant_id}"
+
+
+def routing_wake(tenant_id: int) -> None:
+    """After commit, make sure a task that routes the tenant's new leads is on its way.
+
+    One queued `route_new_leads` task routes every lead that is new when it runs, so while
+    one is queued and not yet started, no other is sent: a burst of a thousand leads costs
+    one broker message, not a thousand. The flag lives in the shared cache (set here,
+    cleared by the task as it starts); if the cache or the broker is down, the lead waits
+    for the sweep's rule for lost tasks (ROUTING_STUCK_SECONDS) — it is committed either
+    way."""
+    def send() -> None:
+        try:
+            first = cache.add(_wake_key(tenant_id), 1, timeout=WAKE_SECONDS)
+        except Exception:  # the cache is down: send anyway, one task too many is harmless
+            logger.warning("routing wake-up flag unavailable for tenant %s", tenant_id)
+            first = True
+        if first:
+            route_new_leads_task.delay(tenant_id)
+
+    transaction.on_commit(send, robust=True)
+
+
+@shared_task(base=TenantTask, name="matching.route_new_leads",
+             autoretry_for=(OperationalError,), retry_backoff=2, retry_backoff_max=60,
+             max_retries=5)
+def route_new_leads_task(tenant_id: int) -> int:
+    """Route the tenant's new leads, oldest first, a batch per transaction, until none is
+    left; returns how many were routed. A lead the engine cannot route is logged and left
+    to the sweep, so it never holds up the others."""
+    from matching.dispatch import ROUTE_BATCH, leads_route_and_dispatch
+
+    try:
+        cache.delete(_wake_key(tenant_id))  # from now on a new lead sends a new wake-up
+    except Exception:
+        logger.warning("routing wake-up flag unavailable for tenant %s", tenant_id)
+    routed, broken = 0, set()
+    while routed < ROUTE_RUN_LEADS:
+        try:
+            count = leads_route_and_dispatch(lead_ids=[], fill_up_to=ROUTE_BATCH,
+                                             skip=frozenset(broken))
+        except OperationalError:
+            raise  # the database or a lock: retried with backoff
+        except Exception:
+            logger.exception("routing a batch failed; routing its leads one by one")
+            count, failed = _route_one_by_one(skip=broken, limit=ROUTE_BATCH)
+            routed, broken = routed + count, broken | failed
+            continue
+        if not count:
+            return routed
+        routed += count
+    routing_wake(tenant_id)  # more keep coming: a fresh task carries on
+    return routed
+
+
+def _route_one_by_one(*, skip: set[int], limit: int) -> tuple[int, set[int]]:
+    """Route the oldest new leads singly; returns how many were routed and the ids the
+    engine could not route."""
+    from leads.models import Lead, LeadStatus
+    from matching.dispatch import leads_route_and_dispatch
+
+    routed, broken = 0, set()
+    waiting = (Lead.objects.filter(status=LeadStatus.NEW).exclude(pk__in=sorted(skip))
+               .order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
+    for lead_id in list(waiting):
+        try:
+            routed += leads_route_and_dispatch(lead_ids=[lead_id])
+        except OperationalError:
+            raise
+        except Exception:
+            logger.exception("lead %s cannot be routed; the sweep will try again", lead_id)
+            broken.add(lead_id)
+    return routed, broken
+
+
 @shared_task(base=TenantTask, name="matching.route_lead", autoretry_for=(OperationalError,),
              retry_backoff=2, retry_backoff_max=60, max_retries=5)
 def route_lead_task(tenant_id: int, lead_id: int) -> None:
     """Route one lead and make its offers, together with other new leads of the tenant
-    waiting behind it (a burst is routed in batches; their own tasks then find nothing to
-    do). Enqueued on commit by ingestion; running it twice changes nothing (a lead that is
-    no longer `new` is left alone)."""
+    waiting behind it. Sent for a single lead (returned by a partner); ingestion sends
+    `routing_wake` instead. Running it twice changes nothing (a lead that is no longer
+    `new` is left alone)."""
     from matching.dispatch import ROUTE_BATCH, leads_route_and_dispatch
 
     try:

@@ -43,14 +43,18 @@ def test_it_audits_a_received_lead(api_a, tenant_a):
     assert event.actor.startswith("api-key:") and event.data["channel"] == "api"
 
 
-def test_it_enqueues_routing_after_the_commit(api_a, monkeypatch):
-    from matching.tasks import route_lead_task
+def test_it_enqueues_routing_after_the_commit(api_a, monkeypatch,
+                                             django_capture_on_commit_callbacks):
+    from matching.tasks import route_new_leads_task
 
     sent = []
-    monkeypatch.setattr(route_lead_task, "delay_on_commit",
-                        lambda *args: sent.append(args))
-    lead_id = api_a.post("/api/v1/leads/", lead_payload(), format="json").json()["id"]
-    assert sent == [(api_a.api_key.tenant_id, lead_id)]
+    monkeypatch.setattr(route_new_leads_task, "delay", lambda *args: sent.append(args))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        api_a.post("/api/v1/leads/", lead_payload(), format="json")
+    assert sent == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert sent == [(api_a.api_key.tenant_id,)]
 
 
 def test_it_refuses_a_partner_key_creating_leads(partner_api_a1):

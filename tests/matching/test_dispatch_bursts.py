@@ -161,3 +161,54 @@ def test_the_sweep_routes_leads_whose_routing_task_was_lost(tenant_a, settings):
                    .values_list("status", flat=True)) == {"offered"}
         # Its own task may still be on the way: the sweep leaves a recent lead to it.
         assert Lead.objects.get(pk=fresh.pk).status == "new"
+
+
+def test_a_burst_of_ingested_leads_sends_one_wake_up_and_one_task_routes_them_all(
+        tenant_a, monkeypatch, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from leads.services import lead_ingest
+    from matching import tasks
+
+    partner_create(tenant_a, capacity=50)
+    sent = []
+    monkeypatch.setattr(tasks.route_new_leads_task, "delay", lambda *args: sent.append(args))
+    cache.delete(tasks._wake_key(tenant_a.pk))
+    with tenant_scope(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        for i in range(5):
+            lead_ingest(tenant=tenant_a, actor="crm", channel="api",
+                        data={"company_name": f"Anfrage {i}", "country": "DE",
+                              "postal_code": "80331", "employees": 20})
+    assert sent == [(tenant_a.pk,)]  # the task has not started: no second message
+
+    assert tasks.route_new_leads_task(tenant_a.pk) == 5  # what the worker runs
+
+    with tenant_scope(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        assert set(Lead.objects.values_list("status", flat=True)) == {"offered"}
+        lead_ingest(tenant=tenant_a, actor="crm", channel="api",
+                    data={"company_name": "Danach", "country": "DE", "postal_code": "80331"})
+    assert sent == [(tenant_a.pk,), (tenant_a.pk,)]  # it started: a new lead wakes it again
+
+
+def test_the_routing_task_leaves_a_lead_it_cannot_route_and_routes_the_rest(
+        tenant_a, monkeypatch):
+    from matching import tasks
+
+    partner_create(tenant_a, capacity=50)
+    leads = [lead_create(tenant_a, company_name=f"Kunde {i}") for i in range(4)]
+    broken = leads[1]
+    decide = routing.lead_decide
+
+    def lead_decide(*, lead, **kwargs):
+        if lead.pk == broken.pk:
+            raise ValueError("engine cannot route this lead")
+        return decide(lead=lead, **kwargs)
+
+    monkeypatch.setattr(routing, "lead_decide", lead_decide)
+
+    assert tasks.route_new_leads_task(tenant_a.pk) == 3
+
+    with tenant_scope(tenant_a):
+        statuses = dict(Lead.objects.values_list("pk", "status"))
+    assert statuses.pop(broken.pk) == "new"  # left to the sweep, which tries again
+    assert set(statuses.values()) == {"offered"}
