@@ -43,12 +43,16 @@ def test_it_audits_a_received_lead(api_a, tenant_a):
     assert event.actor.startswith("api-key:") and event.data["channel"] == "api"
 
 
-def test_it_enqueues_routing_after_the_commit(api_a, monkeypatch,
+def test_it_enqueues_routing_after_the_commit(api_a, monkeypatch, request,
                                              django_capture_on_commit_callbacks):
-    from matching.tasks import route_new_leads_task
+    from django.core.cache import cache
+
+    from matching.tasks import _wake_key, route_new_leads_task
 
     sent = []
     monkeypatch.setattr(route_new_leads_task, "delay", lambda *args: sent.append(args))
+    # No task runs to clear the wake-up flag: clear it for later tests (SQLite reuses ids).
+    request.addfinalizer(lambda: cache.delete(_wake_key(api_a.api_key.tenant_id)))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         api_a.post("/api/v1/leads/", lead_payload(), format="json")
     assert sent == []  # nothing before the commit
