@@ -28,12 +28,19 @@ def _partner_id(request: HttpRequest) -> int:
     return membership.partner_id
 
 
+# Offers shown in the inbox, soonest deadline first; the rest are counted. The list is
+# re-rendered every 30 s, and each card reads its decision's explanation.
+INBOX_OFFERS = 25
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     partner_id = _partner_id(request)
-    offers = list(selectors.partner_offers_open(partner_id=partner_id))
-    context = {"offers": [_offer_card(o) for o in offers], "reasons": RejectReason.choices,
-               "now": timezone.now()}
+    open_offers = selectors.partner_offers_open(partner_id=partner_id)
+    offers = list(open_offers[:INBOX_OFFERS])
+    more = open_offers.count() - len(offers) if len(offers) == INBOX_OFFERS else 0
+    context = {"offers": [_offer_card(o) for o in offers], "more": more,
+               "reasons": RejectReason.choices, "now": timezone.now()}
     template = "matching/portal_inbox.html"
     if request.htmx:
         template += "#offer-list"
