@@ -122,8 +122,11 @@ def aggregate(summaries: list[dict]) -> dict[str, dict]:
                   for r, o in oracle if o]
         row["curve_ratio"] = [interval([c[k] for c in curves if k < len(c)])[0]
                               for k in range(max((len(c) for c in curves), default=0))]
-        row["curve_mean"] = [interval([r["curve"][k] for r in runs if k < len(r["curve"])])[0]
+        # Per lead, as the last window may be shorter than WINDOW.
+        row["curve_mean"] = [interval([r["curve"][k] / min(WINDOW, r["leads"] - k * WINDOW)
+                                       for r in runs if k < len(r["curve"])])[0]
                              for k in range(max(len(r["curve"]) for r in runs))]
+        row["leads"] = max(r["leads"] for r in runs)
         row["runs"] = len(runs)
         table[policy] = row
     return table
