@@ -25,12 +25,8 @@ from feedback.rollup_reads import coverage_get
 from feedback.rules import rule_action_reverse
 from feedback.tenant_settings import feedback_settings_get
 from leadrouter.api_errors import DomainError
+from leadrouter.tenancy.access import manager_required
 from leadrouter.tenancy.models import Role
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if request.membership is None or not request.membership.is_staff_role:
-        raise Http404
 
 
 def _partner_id(request: HttpRequest) -> int:
@@ -68,10 +64,9 @@ def _period_context(request: HttpRequest, period: analytics.Period) -> dict:
             "query": f"days={period.days}&end={period.last_day.isoformat()}"}
 
 
-@login_required
+@manager_required
 def overview(request: HttpRequest) -> HttpResponse:
     """KPIs against the previous period, funnel, leakage, Pareto, tiers, SLA breaches."""
-    _require_manager(request)
     period = _period(request)
     coverage = coverage_get()
     data = analytics.overview(period, coverage=coverage)
@@ -126,9 +121,8 @@ LEADERBOARD_COLUMNS = [
 ]
 
 
-@login_required
+@manager_required
 def leaderboard(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
     period = _period(request)
     sort = request.GET.get("sort", "-revenue")
     coverage = coverage_get()
@@ -155,11 +149,10 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
+@manager_required
 def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
     """One partner's strengths and weaknesses by segment against the tenant average,
     reject and loss reasons, and the monthly trend."""
-    _require_manager(request)
     partner = selectors.get_partner_for_user(partner_id=partner_id)
     segments = analytics.partner_segments(partner.pk)
     reasons = analytics.partner_reasons(partner.pk)
@@ -190,9 +183,8 @@ def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
     })
 
 
-@login_required
+@manager_required
 def romi(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
     period = _period(request)
     rows = analytics.romi(period)
     if request.GET.get("export") == "romi":
@@ -204,10 +196,9 @@ def romi(request: HttpRequest) -> HttpResponse:
                                                   "rows": rows})
 
 
-@login_required
+@manager_required
 def tiers(request: HttpRequest) -> HttpResponse:
     """Tier distribution and movement, the rules' actions (reversible) and the settings."""
-    _require_manager(request)
     period = _period(request)
     settings = feedback_settings_get(tenant=request.tenant)
     form = FeedbackSettingsForm(instance=settings)
@@ -247,10 +238,9 @@ def tiers(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
+@manager_required
 @require_POST
 def action_reverse(request: HttpRequest, action_id: int) -> HttpResponse:
-    _require_manager(request)
     try:
         rule_action_reverse(action_id=action_id, actor=request.user)
         messages.success(request, _("Action reversed."))
@@ -261,11 +251,10 @@ def action_reverse(request: HttpRequest, action_id: int) -> HttpResponse:
     return redirect(request.POST.get("next") or "feedback:tiers")
 
 
-@login_required
+@manager_required
 @require_POST
 def recompute(request: HttpRequest) -> HttpResponse:
     """Recompute statistics, tiers and rules now (in the background)."""
-    _require_manager(request)
     from feedback.tasks import recompute_tenant_task
 
     recompute_tenant_task.delay_on_commit(request.tenant.pk)
