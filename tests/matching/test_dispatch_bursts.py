@@ -27,6 +27,18 @@ def _stats(tenant):
             "last_expired_event"))
 
 
+def _engine_fails_for(broken, monkeypatch) -> None:
+    """The engine raises for this one lead (a bug or bad data), and works for the others."""
+    decide = routing.lead_decide
+
+    def lead_decide(*, lead, **kwargs):
+        if lead.pk == broken.pk:
+            raise ValueError("engine cannot route this lead")
+        return decide(lead=lead, **kwargs)
+
+    monkeypatch.setattr(routing, "lead_decide", lead_decide)
+
+
 def test_one_task_routes_the_whole_burst_and_the_others_find_nothing_to_do(
         tenant_a):
     partners = [partner_create(tenant_a, name=f"P{i}", capacity=50) for i in range(3)]
@@ -86,14 +98,7 @@ def test_a_burst_routes_oldest_first_and_at_most_a_batch(tenant_a):
 def test_a_lead_the_engine_cannot_route_does_not_hold_up_its_burst(tenant_a, monkeypatch):
     partner_create(tenant_a, capacity=50)
     broken, fine = lead_create(tenant_a, company_name="Broken"), lead_create(tenant_a)
-    decide = routing.lead_decide
-
-    def lead_decide(*, lead, **kwargs):
-        if lead.pk == broken.pk:
-            raise ValueError("engine cannot route this lead")
-        return decide(lead=lead, **kwargs)
-
-    monkeypatch.setattr(routing, "lead_decide", lead_decide)
+    _engine_fails_for(broken, monkeypatch)
     with pytest.raises(ValueError):
         route_lead_task.delay(tenant_a.pk, broken.pk)  # the batch failed, then alone: fails
     route_lead_task.delay(tenant_a.pk, fine.pk)
@@ -200,14 +205,7 @@ def test_the_routing_task_leaves_a_lead_it_cannot_route_and_routes_the_rest(
     partner_create(tenant_a, capacity=50)
     leads = [lead_create(tenant_a, company_name=f"Kunde {i}") for i in range(4)]
     broken = leads[1]
-    decide = routing.lead_decide
-
-    def lead_decide(*, lead, **kwargs):
-        if lead.pk == broken.pk:
-            raise ValueError("engine cannot route this lead")
-        return decide(lead=lead, **kwargs)
-
-    monkeypatch.setattr(routing, "lead_decide", lead_decide)
+    _engine_fails_for(broken, monkeypatch)
 
     assert tasks.route_new_leads_task(tenant_a.pk) == 3
 
