@@ -111,11 +111,13 @@ USES_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql
 # --- Cache (rate limits, engine tables) ---------------------------------------------------
 if env_str("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": env_str("REDIS_URL"), "KEY_PREFIX": "lr"}}
+                          "LOCATION": env_str("REDIS_URL"), "KEY_PREFIX": "lr",
+                          "KEY_FUNCTION": "leadrouter.cache_keys.make_key"}}
 else:
     # Shared by the web, worker and beat processes of the embedded default.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(VAR_DIR / "cache")}}
+                          "LOCATION": str(VAR_DIR / "cache"),
+                          "KEY_FUNCTION": "leadrouter.cache_keys.make_key"}}
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
