@@ -1,9 +1,9 @@
 """Rebuild partner statistics, tiers and rule actions from the outcome events."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from leadrouter.tenancy.models import Tenant
-from leadrouter.tenancy.scoping import all_tenants, tenant_scope
+from leadrouter.tenancy.commands import command_tenants
+from leadrouter.tenancy.scoping import tenant_scope
 
 
 class Command(BaseCommand):
@@ -15,14 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, tenant=None, **options):
         from feedback.services import feedback_recompute
 
-        # Cross-tenant by design: a management command picks the tenants to work on.
-        with all_tenants():
-            tenants = Tenant.objects.order_by("id")
-            if tenant:
-                tenants = tenants.filter(slug=tenant)
-            tenants = list(tenants.values_list("id", "slug"))
-        if tenant and not tenants:
-            raise CommandError(f"No tenant with slug {tenant!r}.")
+        tenants = command_tenants(tenant)
         for tenant_id, slug in tenants:
             with tenant_scope(tenant_id):
                 result = feedback_recompute(tenant_id=tenant_id)

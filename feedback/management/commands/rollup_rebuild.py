@@ -1,9 +1,9 @@
 """Build the dashboard's rollup again from the outcome events (all tenants or one)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from leadrouter.tenancy.models import Tenant
-from leadrouter.tenancy.scoping import all_tenants, tenant_scope
+from leadrouter.tenancy.commands import command_tenants
+from leadrouter.tenancy.scoping import tenant_scope
 
 
 class Command(BaseCommand):
@@ -18,14 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, tenant=None, advance=False, **options):
         from feedback.rollup import rollup_advance, rollup_rebuild
 
-        # Cross-tenant by design: a management command picks the tenants to work on.
-        with all_tenants():
-            tenants = Tenant.objects.order_by("id")
-            if tenant:
-                tenants = tenants.filter(slug=tenant)
-            tenants = list(tenants.values_list("id", "slug"))
-        if tenant and not tenants:
-            raise CommandError(f"No tenant with slug {tenant!r}.")
+        tenants = command_tenants(tenant)
         run = rollup_advance if advance else rollup_rebuild
         for tenant_id, slug in tenants:
             with tenant_scope(tenant_id):
