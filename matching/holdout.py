@@ -21,7 +21,6 @@ from leadrouter.tenancy.audit import actor_label, audit_record
 from leadrouter.tenancy.models import Tenant
 from leads.models import Lead, LeadStatus
 from matching.models import RoutingDecision, RoutingHoldout, RoutingPolicy
-from matching.policy import policy_current
 
 MAIN, HOLDOUT = "main", "holdout"
 MAX_SHARE = 0.5
@@ -40,13 +39,14 @@ def holdout_arm_of(*, holdout: RoutingHoldout, lead_id: int) -> str:
     return HOLDOUT if u < holdout.share else MAIN
 
 
-def holdout_policy_for(*, lead: Lead) -> tuple[RoutingPolicy, RoutingHoldout | None, str]:
-    """(policy to route with, running holdout or None, arm or "") for a lead."""
-    current = policy_current(tenant=lead.tenant)
-    holdout = holdout_running(tenant_id=lead.tenant_id)
+def holdout_policy_for(*, lead_id: int, current: RoutingPolicy,
+                       holdout: RoutingHoldout | None
+                       ) -> tuple[RoutingPolicy, RoutingHoldout | None, str]:
+    """(policy to route with, the running holdout or None, arm or "") for a lead, given the
+    tenant's current policy and running holdout (read once for a whole routing batch)."""
     if holdout is None:
         return current, None, ""
-    arm = holdout_arm_of(holdout=holdout, lead_id=lead.pk)
+    arm = holdout_arm_of(holdout=holdout, lead_id=lead_id)
     return (holdout.policy if arm == HOLDOUT else current), holdout, arm
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from leads.models import Lead
 from matching.engine import LeadProfile, PartnerTable, Ranking, assign_batch, rank_lead
-from matching.holdout import HOLDOUT, holdout_arm_of, holdout_running
+from matching.holdout import holdout_policy_for, holdout_running
 from matching.models import (
     Offer,
     OfferStatus,
@@ -117,10 +117,7 @@ class RoutingContext:
     declined: dict[int, list[int]] = field(default_factory=dict)
 
     def policy_for(self, lead: Lead) -> tuple[RoutingPolicy, RoutingHoldout | None, str]:
-        if self.holdout is None:
-            return self.policy, None, ""
-        arm = holdout_arm_of(holdout=self.holdout, lead_id=lead.pk)
-        return (self.holdout.policy if arm == HOLDOUT else self.policy), self.holdout, arm
+        return holdout_policy_for(lead_id=lead.pk, current=self.policy, holdout=self.holdout)
 
     def add_load(self, partner_ids: list[int]) -> None:
         """Offers just made count against the partners' capacity for the next leads."""
