@@ -213,3 +213,24 @@ def test_the_routing_task_leaves_a_lead_it_cannot_route_and_routes_the_rest(
         statuses = dict(Lead.objects.values_list("pk", "status"))
     assert statuses.pop(broken.pk) == "new"  # left to the sweep, which tries again
     assert set(statuses.values()) == {"offered"}
+
+
+def test_a_lead_still_wakes_routing_when_the_cache_is_down(
+        tenant_a, monkeypatch, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from leads.services import lead_ingest
+
+    partner_create(tenant_a, capacity=50)
+
+    def cache_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(cache, "add", cache_down)
+    monkeypatch.setattr(cache, "delete", cache_down)
+    with tenant_scope(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        lead, _ = lead_ingest(tenant=tenant_a, actor="crm", channel="api",
+                              data={"company_name": "Ohne Cache", "country": "DE",
+                                    "postal_code": "80331"})
+    with tenant_scope(tenant_a):
+        assert Lead.objects.get(pk=lead.pk).status == "offered"  # woken without its flag
