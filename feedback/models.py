@@ -126,7 +126,7 @@ class PartnerStats(TenantOwned):
     """Derived from OutcomeEvent: one row per partner × segment × period. Segment "" is the
     partner's overall row; the segment is the lead's industry sector × size class.
 
-    Updated by `feedback.stats.stats_apply` on every event and rebuilt by
+    Updated by `feedback.stats.stats_apply_many` on every event and rebuilt by
     `feedback.stats.stats_recompute` (nightly, and `manage.py recompute_stats`); the two agree.
     Durations are kept as a bounded, sorted list of [epoch, seconds] pairs (the most recent
     DURATION_CAP), from which the medians are derived; see docs/feedback.md.

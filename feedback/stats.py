@@ -134,14 +134,6 @@ def _window_start(tenant_id: int, now: datetime) -> datetime:
     return now - timedelta(days=feedback_settings_get(tenant=tenant_id).window_days)
 
 
-def stats_apply(*, event: OutcomeEvent, lead, offer=None, now: datetime | None = None) -> None:
-    """Add one just-recorded event to its partner's statistics. Call inside the service's
-    transaction (event_record does): the partner's rows are locked, so concurrent events of
-    one partner add up."""
-    event.lead, event.offer = lead, offer
-    stats_apply_many(events=[event], now=now)
-
-
 def stats_apply_many(*, events: list[OutcomeEvent], now: datetime | None = None) -> None:
     """Add just-recorded events of one tenant (each with its `lead` and `offer` attached),
     in the order they happened, to the partners' statistics.
