@@ -229,64 +229,121 @@ def lead_continue(*, lead: Lead, actor=None) -> None:
 
 def leads_continue(leads: list[Lead], *, actor=None, now: datetime | None = None) -> None:
     """`lead_continue` for many leads of one tenant (the expiry sweep), in a fixed number of
-    queries plus one per lead that ends unrouted."""
+    queries plus one per lead that ends unrouted.
+
+    Cascade: the next candidate of the lead's newest decision that is still active and has
+    capacity left now (the decision may be hours old). When none is left, the engine ranks
+    the lead again (partners that had it are excluded) and the best of that new decision
+    gets the offer. Either way only while the lead has had fewer offers than the policy's
+    `max_attempts` since it was routed; after that, or when nobody fits, it is unrouted."""
     from matching.partner_table import partner_load
 
+    now = now or timezone.now()
     leads = [lead for lead in leads if lead.status == LeadStatus.OFFERED]
     if not leads:
         return
-    offers: dict[int, list[tuple[int, int | None, str]]] = {lead.pk: [] for lead in leads}
-    for lead_id, partner_id, decision_id, status in Offer.objects.filter(
-            lead_id__in=list(offers)).values_list("lead_id", "partner_id", "decision_id",
-                                                  "status"):
-        offers[lead_id].append((partner_id, decision_id, status))
+    offers: dict[int, list[tuple[int, str, datetime]]] = {lead.pk: [] for lead in leads}
+    for lead_id, partner_id, status, offered_at in Offer.objects.filter(
+            lead_id__in=list(offers)).values_list("lead_id", "partner_id", "status",
+                                                  "offered_at"):
+        offers[lead_id].append((partner_id, status, offered_at))
     # Broadcast: while another offer is pending, that partner may still accept.
     leads = [lead for lead in leads
-             if not any(status == OfferStatus.PENDING for _p, _d, status in offers[lead.pk])]
+             if not any(status == OfferStatus.PENDING for _p, status, _o in offers[lead.pk])]
     if not leads:
         return
-    decisions: dict[int, RoutingDecision] = {}
-    for decision in (RoutingDecision.objects.filter(lead_id__in=[lead.pk for lead in leads])
-                     .only("id", "tenant_id", "lead_id", "policy_id", "created_at", "chosen",
-                           "chosen_scores")
-                     .order_by("lead_id", "-created_at", "-id")):
-        decisions.setdefault(decision.lead_id, decision)
-    # A handful of policy versions for a thousand decisions: read each once.
-    policies = RoutingPolicy.objects.in_bulk({d.policy_id for d in decisions.values()})
-    for decision in decisions.values():
-        decision.policy = policies[decision.policy_id]
-    # The decisions may be hours old: the next candidate must still be active and have
-    # capacity left now, or it is skipped.
+    decisions = _newest_decisions([lead.pk for lead in leads])
     chosen = {pid for d in decisions.values() if d.policy.mode == OfferMode.CASCADE
               for pid in d.chosen}
     capacity = dict(Partner.objects.filter(pk__in=chosen, status=PartnerStatus.ACTIVE)
                     .values_list("pk", "capacity")) if chosen else {}
     load = partner_load(list(capacity)) if capacity else {}
-    specs, unrouted = [], []
+    specs, rank_again, unrouted = [], [], []
     for lead in leads:
         decision = decisions.get(lead.pk)
         if decision is None:
             unrouted.append((lead, _("No routing decision to continue from.")))
             continue
-        policy = decision.policy
-        tried = {partner_id for partner_id, _d, _s in offers[lead.pk]}
-        attempts = sum(1 for _p, decision_id, _s in offers[lead.pk] if decision_id == decision.pk)
-        if policy.mode == OfferMode.CASCADE and attempts < policy.max_attempts:
+        history = offers[lead.pk]
+        attempts = _attempts(lead, history)
+        if decision.policy.mode == OfferMode.CASCADE and attempts < decision.policy.max_attempts:
+            tried = {partner_id for partner_id, _s, _o in history}
             nxt = next((pid for pid in decision.chosen if pid not in tried and pid in capacity
                         and load.get(pid, 0) < capacity[pid]), None)
             if nxt is not None:
                 load[nxt] = load.get(nxt, 0) + 1
                 specs.append(OfferSpec(lead=lead, partner_id=nxt, decision=decision,
-                                       rank=attempts + 1, policy=policy))
-                continue
-        statuses = [status for _p, _d, status in offers[lead.pk]]
-        unrouted.append((lead, _("No partner took the lead: %(declined)d declined, "
-                                 "%(expired)d let the offer expire.") % {
-            "declined": statuses.count(OfferStatus.REJECTED),
-            "expired": statuses.count(OfferStatus.EXPIRED)}))
+                                       rank=attempts + 1, policy=decision.policy))
+            else:
+                rank_again.append((lead, decision, attempts))
+            continue
+        unrouted.append((lead, _nobody_took(history)))
+    if rank_again:
+        ranked, nobody = _leads_rank_again(rank_again, specs=specs, now=now)
+        specs += ranked
+        unrouted += [(lead, _nobody_took(offers[lead.pk])) for lead in nobody]
     offers_make(specs, actor=actor, now=now)
     for lead, reason in unrouted:
         lead_unroute(lead=lead, reason=reason, actor=actor)
+
+
+def _newest_decisions(lead_ids: list[int]) -> dict[int, RoutingDecision]:
+    """Each lead's newest decision, with its policy (a handful of policy versions for a
+    thousand decisions: each read once)."""
+    decisions: dict[int, RoutingDecision] = {}
+    for decision in (RoutingDecision.objects.filter(lead_id__in=lead_ids)
+                     .only("id", "tenant_id", "lead_id", "policy_id", "created_at", "chosen",
+                           "chosen_scores", "holdout_id", "holdout_arm")
+                     .order_by("lead_id", "-created_at", "-id")):
+        decisions.setdefault(decision.lead_id, decision)
+    policies = RoutingPolicy.objects.in_bulk({d.policy_id for d in decisions.values()})
+    for decision in decisions.values():
+        decision.policy = policies[decision.policy_id]
+    return decisions
+
+
+def _attempts(lead: Lead, history: list[tuple[int, str, datetime]]) -> int:
+    """Offers the lead has had since it was last routed (a returned lead starts afresh)."""
+    if lead.routed_at is None:
+        return len(history)
+    return sum(1 for _p, _s, offered_at in history if offered_at >= lead.routed_at)
+
+
+def _nobody_took(history: list[tuple[int, str, datetime]]) -> str:
+    statuses = [status for _p, status, _o in history]
+    return _("No partner took the lead: %(declined)d declined, %(expired)d let the offer "
+             "expire.") % {"declined": statuses.count(OfferStatus.REJECTED),
+                           "expired": statuses.count(OfferStatus.EXPIRED)}
+
+
+def _leads_rank_again(rank_again: list[tuple[Lead, RoutingDecision, int]], *,
+                      specs: list[OfferSpec], now: datetime
+                      ) -> tuple[list[OfferSpec], list[Lead]]:
+    """Run the engine again for cascade leads whose recorded candidates are used up, under
+    the policy (and A/B arm) they were routed with; records the new decisions. Returns the
+    offers to make (each to the new decision's best) and the leads nobody fits now."""
+    from matching.routing import lead_decide, routing_context
+
+    # The sweep reads leads with a few fields only; the engine needs the whole profile.
+    full = Lead.objects.select_related("tenant").in_bulk([lead.pk for lead, _d, _a in rank_again])
+    context = routing_context(leads=list(full.values()))
+    context.add_load([spec.partner_id for spec in specs])  # offers about to be made
+    decided = []
+    for lead, previous, attempts in rank_again:
+        decision = lead_decide(lead=full[lead.pk], context=context, now=now,
+                               policy=previous.policy)
+        decision.holdout_id, decision.holdout_arm = previous.holdout_id, previous.holdout_arm
+        context.add_load(decision.chosen[:1])
+        decided.append((lead, decision, attempts))
+    RoutingDecision.objects.bulk_create([decision for _l, decision, _a in decided])
+    ranked, nobody = [], []
+    for lead, decision, attempts in decided:
+        if decision.chosen:
+            ranked.append(OfferSpec(lead=lead, partner_id=decision.chosen[0], decision=decision,
+                                    rank=attempts + 1, policy=decision.policy))
+        else:
+            nobody.append(lead)
+    return ranked, nobody
 
 
 def lead_return(*, lead: Lead, offer: Offer | None, actor=None, reason: str = "") -> None:
