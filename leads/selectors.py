@@ -31,7 +31,11 @@ def leads_for_api(*, partner_id: int | None) -> QuerySet[Lead]:
         leads = leads.filter(Q(assigned_partner_id=partner_id) | Q(pk__in=offered))
         offers = offers.filter(partner_id=partner_id)
         return leads.prefetch_related(Prefetch("offers", queryset=offers, to_attr="offer_list"))
-    decisions = RoutingDecision.objects.select_related("policy").order_by("-created_at", "-id")
+    # Only what the API shows: the decision's other JSON columns are the engine's own.
+    decisions = (RoutingDecision.objects.select_related("policy")
+                 .only("lead_id", "created_at", "eligible_count", "candidates", "excluded",
+                       "policy__version")
+                 .order_by("-created_at", "-id"))
     return leads.prefetch_related(
         Prefetch("offers", queryset=offers, to_attr="offer_list"),
         Prefetch("decisions", queryset=decisions, to_attr="decision_list"),
