@@ -3,6 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from feedback.models import OutcomeEvent, OutcomeKind
@@ -42,18 +43,59 @@ def events_record(events: list[OutcomeEvent], *, now: datetime | None = None
     them to the partners' statistics, in one insert. Call inside the service's transaction;
     the threshold rules are evaluated for the partners concerned after commit, in one task."""
     from feedback.stats import stats_apply_many
-    from feedback.tasks import rules_evaluate_task
 
     if not events:
         return []
     now = now or timezone.now()
     events = OutcomeEvent.objects.bulk_create(events)
     stats_apply_many(events=events, now=now)
-    partners = sorted({e.partner_id for e in events
-                       if e.partner_id is not None and e.kind in RULE_TRIGGERS})
-    if partners:
-        rules_evaluate_task.delay_on_commit(events[0].tenant_id, partners)
+    _rules_after_commit(events[0].tenant_id, [(e.partner_id, e.kind) for e in events])
     return events
+
+
+# Columns of an event about an offer of a counter kind (offered, expired) written by SQL:
+# what `event_new` makes for one, with no reason, value, note or speed.
+_OFFER_EVENT_COLUMNS = ("tenant_id", "lead_id", "partner_id", "offer_id", "kind", "reason",
+                        "value", "note", "occurred_at", "recorded_at", "actor", "seconds")
+
+
+def offer_events_insert_sql(*, offers: str, order_by: str) -> str:
+    """PostgreSQL: `INSERT … SELECT` of one event per row of the CTE named `offers` (columns
+    id, tenant_id, lead_id, partner_id), of kind %(event_kind)s at %(now)s by %(actor)s,
+    inserted in `order_by` order (ids follow it); RETURNING id, offer_id. The caller then
+    calls `offer_events_recorded` — together what `events_record` does."""
+    table = connection.ops.quote_name(OutcomeEvent._meta.db_table)
+    return (f"INSERT INTO {table} ({', '.join(_OFFER_EVENT_COLUMNS)}) "
+            f"SELECT tenant_id, lead_id, partner_id, id, %(event_kind)s, '', NULL, '', "
+            f"%(now)s, %(now)s, %(actor)s, NULL FROM {offers} ORDER BY {order_by} "
+            "RETURNING id, offer_id")
+
+
+def offer_events_params(*, kind: str, actor, now: datetime) -> dict:
+    return {"event_kind": kind, "actor": actor_label(actor), "now": now}
+
+
+def offer_events_recorded(*, tenant_id: int, kind: str, rows: list[tuple[int, int, object]],
+                          now: datetime) -> None:
+    """After `offer_events_insert_sql`: add the events (rows of event id, partner id and the
+    lead, in insertion order) to the statistics and evaluate the rules after commit."""
+    from feedback.stats import facts_of, stats_apply_facts
+
+    stats_apply_facts(tenant_id=tenant_id, now=now, facts=[
+        facts_of(event_id=event_id, partner_id=partner_id, kind=kind, reason="", value=None,
+                 occurred_at=now, industry=lead.industry, employees=lead.employees,
+                 offered_at=None, responded_at=None)
+        for event_id, partner_id, lead in rows])
+    _rules_after_commit(tenant_id, [(partner_id, kind) for _e, partner_id, _l in rows])
+
+
+def _rules_after_commit(tenant_id: int, partner_kinds: list[tuple[int | None, str]]) -> None:
+    from feedback.tasks import rules_evaluate_task
+
+    partners = sorted({partner_id for partner_id, kind in partner_kinds
+                       if partner_id is not None and kind in RULE_TRIGGERS})
+    if partners:
+        rules_evaluate_task.delay_on_commit(tenant_id, partners)
 
 
 def event_record(*, lead, kind: str, actor=None, partner=None, offer=None, reason: str = "",

@@ -4,8 +4,8 @@ Both paths feed the same facts through the same `_apply`, so they agree by const
 (and tests/feedback/test_stats_recompute.py checks it over random event streams):
 
 - `stats_apply_many(events=...)` — called by `events_record` inside the service's
-  transaction; sums counter events per row into one upsert, and locks the partner's (at
-  most four) rows for the others.
+  transaction (`stats_apply_facts` for events written by SQL); sums counter events per row
+  into one upsert, and locks the partner's (at most four) rows for the others.
 - `stats_recompute(now=...)` — deletes and rebuilds the current tenant's rows from all its
   events (nightly and `manage.py recompute_stats`).
 
@@ -136,7 +136,17 @@ def _window_start(tenant_id: int, now: datetime) -> datetime:
 
 def stats_apply_many(*, events: list[OutcomeEvent], now: datetime | None = None) -> None:
     """Add just-recorded events of one tenant (each with its `lead` and `offer` attached),
-    in the order they happened, to the partners' statistics.
+    in the order they happened, to the partners' statistics (see `stats_apply_facts`)."""
+    counted = [event for event in events
+               if event.partner_id is not None and event.kind in COUNTED_KINDS]
+    if counted:
+        stats_apply_facts(tenant_id=counted[0].tenant_id,
+                          facts=[_facts_of_event(event) for event in counted], now=now)
+
+
+def stats_apply_facts(*, tenant_id: int, facts: list[EventFacts],
+                      now: datetime | None = None) -> None:
+    """Add the facts of just-recorded events of one tenant, in the order they happened.
 
     Pure counters (offered, expired, returned — most events, and all of a routing burst or
     an expiry sweep) are summed per row and added by one upsert that increments in SQL, so
@@ -145,22 +155,21 @@ def stats_apply_many(*, events: list[OutcomeEvent], now: datetime | None = None)
     now = now or timezone.now()
     window_start = None
     counters: dict[tuple[int, str, str], _Counter] = {}
-    for event in events:
-        if event.partner_id is None or event.kind not in COUNTED_KINDS:
+    for f in facts:
+        if f.partner_id is None or f.kind not in COUNTED_KINDS:
             continue
         if window_start is None:
-            window_start = _window_start(event.tenant_id, now)
-        f = _facts_of_event(event)
+            window_start = _window_start(tenant_id, now)
         keys = _row_keys(f, window_start)
         if f.kind in COUNTER_KINDS:
             for segment, period in keys:
                 counters.setdefault((f.partner_id, segment, period), _Counter()).add(f)
             continue
-        _counters_upsert(event.tenant_id, counters, now)  # what came before, first
+        _counters_upsert(tenant_id, counters, now)  # what came before, first
         counters = {}
-        _rows_apply(event.tenant_id, f, keys, now)
+        _rows_apply(tenant_id, f, keys, now)
     if counters:
-        _counters_upsert(events[0].tenant_id, counters, now)
+        _counters_upsert(tenant_id, counters, now)
 
 
 def _facts_of_event(event: OutcomeEvent) -> EventFacts:

@@ -6,15 +6,22 @@ and re-routing of one lead. Lock order is always lead → offers; the expiry swe
 *tries* lead locks (SKIP LOCKED), so it never waits while holding an offer lock.
 """
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback.events import event_new, events_record
+from feedback.events import (
+    event_new,
+    events_record,
+    offer_events_insert_sql,
+    offer_events_params,
+    offer_events_recorded,
+)
 from feedback.models import OutcomeKind
 from leadrouter.tenancy.audit import audit_record
 from leadrouter.tenancy.business_hours import tenant_sla_deadline
@@ -34,6 +41,13 @@ from partners.models import Partner, PartnerStatus
 # table, the policy and the capacities, and one write of each kind. Kept small enough that
 # the first lead of a burst is not held back long by the last.
 ROUTE_BATCH = 50
+
+
+def set_based_sql() -> bool:
+    """Whether the sweep writes expiries, offers and their events with set-based SQL
+    (PostgreSQL: `UPDATE/INSERT … RETURNING` feeding `INSERT … SELECT`) instead of model
+    instances. Both paths leave the same rows (tests/matching/test_dispatch_sql_paths.py)."""
+    return connection.vendor == "postgresql"
 
 
 def lead_route_and_dispatch(*, lead_id: int, actor=None) -> None:
@@ -184,16 +198,95 @@ def offers_make(specs: list[OfferSpec], *, actor=None, now: datetime | None = No
             choice_probability=probability,
             mode=spec.mode or policy.mode, offered_at=now, expires_at=expires_at,
             remind_at=remind_at))
-    offers = Offer.objects.bulk_create(offers)
-    events_record([event_new(lead=offer.lead, kind=OutcomeKind.OFFERED, actor=actor,
-                             offer=offer, now=now) for offer in offers], now=now)
     tenant_id = offers[0].tenant_id
+    if set_based_sql():
+        _offers_insert_sql(tenant_id, offers, actor=actor, now=now)
+    else:
+        offers = Offer.objects.bulk_create(offers)
+        events_record([event_new(lead=offer.lead, kind=OutcomeKind.OFFERED, actor=actor,
+                                 offer=offer, now=now) for offer in offers], now=now)
     webhook_emit_many(tenant_id=tenant_id, event="offer.created",
                       data=[_offer_data(offer) for offer in offers])
     _after_commit_notify_many("offer_new", offers)
     for sla in {offer.expires_at - now for offer in offers}:
         _schedule_expiry_fast_path(tenant_id, sla)
     return offers
+
+
+# The columns `_offers_insert_sql` writes: every concrete field of an offer but its id
+# (tests/matching/test_dispatch_sql_paths.py checks that none is missing).
+_OFFER_COLUMNS = ("tenant_id", "lead_id", "partner_id", "decision_id", "rank", "score",
+                  "choice_probability", "mode", "status", "offered_at", "expires_at",
+                  "remind_at", "reminded_at", "responded_at", "responded_by", "reject_reason",
+                  "reject_note")
+
+
+# Of those, the ones a burst of offers shares (a few distinct combinations): written once
+# each, as parameters, and joined to the rows by number.
+_OFFER_SHARED = ("mode", "status", "offered_at", "expires_at", "remind_at", "reminded_at",
+                 "responded_at", "responded_by", "reject_reason", "reject_note")
+_SHARED_TYPES = {"offered_at": "timestamptz", "expires_at": "timestamptz",
+                 "remind_at": "timestamptz", "reminded_at": "timestamptz",
+                 "responded_at": "timestamptz"}
+
+
+def _offers_insert_sql(tenant_id: int, offers: list[Offer], *, actor, now: datetime) -> None:
+    """What `bulk_create` and `events_record` do for new offers, on PostgreSQL in one
+    statement: the offers' `INSERT … RETURNING` feeding their `offered` events' `INSERT …
+    SELECT`. Sets each offer's id. Ids and numbers are written as literals, the shared
+    values once per distinct combination, so building the statement costs no model field
+    conversion and no placeholder per value."""
+    params: dict[str, object] = offer_events_params(kind=OutcomeKind.OFFERED, actor=actor,
+                                                    now=now)
+    shared: dict[tuple, int] = {}
+    rows = []
+    for n, offer in enumerate(offers):
+        values = tuple(getattr(offer, name) for name in _OFFER_SHARED)
+        k = shared.setdefault(values, len(shared))
+        decision = "NULL" if offer.decision_id is None else int(offer.decision_id)
+        rows.append(f"({n}, {int(offer.lead_id)}, {int(offer.partner_id)}, {decision}, "
+                    f"{int(offer.rank)}, {_float_literal(offer.score)}, "
+                    f"{_float_literal(offer.choice_probability)}, {k})")
+    kinds = []
+    for values, k in shared.items():
+        cells = [str(k)]
+        for name, value in zip(_OFFER_SHARED, values, strict=True):
+            params[f"s{k}_{name}"] = value
+            cells.append(f"%(s{k}_{name})s::{_SHARED_TYPES.get(name, 'text')}")
+        kinds.append(f"({', '.join(cells)})")
+    table = connection.ops.quote_name(Offer._meta.db_table)
+    sql = (f"WITH made AS (INSERT INTO {table} ({', '.join(_OFFER_COLUMNS)}) "
+           f"SELECT {int(tenant_id)}, v.lead_id, v.partner_id, v.decision_id::bigint, v.rank, "
+           f"v.score::float8, v.choice_probability::float8, "
+           f"{', '.join('s.' + name for name in _OFFER_SHARED)} "
+           f"FROM (VALUES {', '.join(rows)}) AS v(n, lead_id, partner_id, decision_id, rank, "
+           "score, choice_probability, k) "
+           f"JOIN (VALUES {', '.join(kinds)}) AS s(k, {', '.join(_OFFER_SHARED)}) "
+           "ON s.k = v.k ORDER BY v.n "
+           "RETURNING id, tenant_id, lead_id, partner_id), "
+           f"recorded AS ({offer_events_insert_sql(offers='made', order_by='id')}) "
+           "SELECT made.lead_id, made.partner_id, made.id, recorded.id "
+           "FROM made JOIN recorded ON recorded.offer_id = made.id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # A lead has one pending offer per partner at most (a unique index).
+        made = {(lead_id, partner_id): (offer_id, event_id)
+                for lead_id, partner_id, offer_id, event_id in cursor.fetchall()}
+    events = []
+    for offer in offers:
+        offer.pk, event_id = made[(offer.lead_id, offer.partner_id)]
+        offer._state.adding, offer._state.db = False, connection.alias
+        events.append((event_id, offer.partner_id, offer.lead))
+    # Ids were drawn in the order of the rows (ORDER BY v.n), so this is insertion order.
+    events.sort(key=lambda event: event[0])
+    offer_events_recorded(tenant_id=tenant_id, kind=OutcomeKind.OFFERED, rows=events, now=now)
+
+
+def _float_literal(value: float) -> str:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"an offer's score must be a finite number, not {value}")
+    return repr(value)
 
 
 def _deadlines(tenant, now: datetime, policy: RoutingPolicy

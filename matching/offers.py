@@ -3,11 +3,18 @@ hand on unrouted or manual leads."""
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback.events import event_new, event_record, events_record
+from feedback.events import (
+    event_new,
+    event_record,
+    events_record,
+    offer_events_insert_sql,
+    offer_events_params,
+    offer_events_recorded,
+)
 from feedback.models import OutcomeKind
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.audit import actor_label, audit_record
@@ -109,8 +116,9 @@ def offers_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> 
 
     Due offers are locked with SKIP LOCKED, so several sweeps can run side by side; their
     leads are only *tried* (SKIP LOCKED too): a lead busy with an accept is left for the
-    next round, and the accept itself refuses an offer past its deadline. Returns how many
-    offers expired.
+    next round, and the accept itself refuses an offer past its deadline. Each batch is one
+    transaction: the expiry, its events, statistics, webhooks and the cascade's next offers
+    are written together or not at all. Returns how many offers expired.
     """
     now = now or timezone.now()
     total = 0
@@ -119,33 +127,67 @@ def offers_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> 
             due = list(
                 Offer.objects.select_for_update(skip_locked=True)
                 .filter(status=OfferStatus.PENDING, expires_at__lte=now)
-                .only("id", "tenant_id", "lead_id", "partner_id", "status", "offered_at",
-                      "expires_at", "responded_at")
-                .order_by("expires_at")[:batch_size])
+                .order_by("expires_at").values_list("id", "lead_id", "partner_id")[:batch_size])
             if not due:
                 return total
             leads = {lead.pk: lead for lead in
                      Lead.objects.select_for_update(skip_locked=True)
-                     .filter(pk__in={offer.lead_id for offer in due})
+                     .filter(pk__in={lead_id for _o, lead_id, _p in due})
                      .only(*SWEEP_LEAD_FIELDS)}
-            expired = sorted((offer for offer in due if offer.lead_id in leads),
-                             key=lambda offer: (offer.partner_id, offer.pk))
+            # (offer, lead, partner), in the order the expiry events are written.
+            expired = sorted(((offer_id, lead_id, partner_id)
+                              for offer_id, lead_id, partner_id in due if lead_id in leads),
+                             key=lambda row: (row[2], row[0]))
             if not expired:
                 return total
-            Offer.objects.filter(pk__in=[offer.pk for offer in expired]).update(
-                status=OfferStatus.EXPIRED, responded_at=now)
-            for offer in expired:
-                offer.status, offer.responded_at = OfferStatus.EXPIRED, now
-                offer.lead = leads[offer.lead_id]
-            events_record([event_new(lead=offer.lead, kind=OutcomeKind.EXPIRED, offer=offer,
-                                     occurred_at=now, now=now) for offer in expired], now=now)
-            webhook_emit_many(tenant_id=expired[0].tenant_id, event="offer.expired", data=[
-                {"offer": offer.pk, "lead": offer.lead_id, "partner": offer.partner_id}
-                for offer in expired])
+            tenant_id = next(iter(leads.values())).tenant_id
+            if dispatch.set_based_sql():
+                _offers_expire_sql(tenant_id, expired, leads, now)
+            else:
+                _offers_expire_orm(tenant_id, expired, leads, now)
+            webhook_emit_many(tenant_id=tenant_id, event="offer.expired", data=[
+                {"offer": offer_id, "lead": lead_id, "partner": partner_id}
+                for offer_id, lead_id, partner_id in expired])
             dispatch.leads_continue(list(leads.values()), now=now)
             total += len(expired)
         if len(due) < batch_size:
             return total
+
+
+def _offers_expire_orm(tenant_id: int, expired: list[tuple[int, int, int]],
+                       leads: dict[int, Lead], now: datetime) -> None:
+    """Mark the offers expired and record their `expired` events (any database)."""
+    Offer.objects.filter(pk__in=[offer_id for offer_id, _l, _p in expired]).update(
+        status=OfferStatus.EXPIRED, responded_at=now)
+    # An expired event needs of its offer only the ids (no speed is kept for expiries).
+    events_record([
+        event_new(lead=leads[lead_id], kind=OutcomeKind.EXPIRED, occurred_at=now, now=now,
+                  offer=Offer(pk=offer_id, tenant_id=tenant_id, lead_id=lead_id,
+                              partner_id=partner_id, status=OfferStatus.EXPIRED,
+                              responded_at=now))
+        for offer_id, lead_id, partner_id in expired], now=now)
+
+
+def _offers_expire_sql(tenant_id: int, expired: list[tuple[int, int, int]],
+                       leads: dict[int, Lead], now: datetime) -> None:
+    """`_offers_expire_orm` on PostgreSQL in one statement: `UPDATE … RETURNING` feeding the
+    events' `INSERT … SELECT` (same rows, same order, same statistics), which saves a model
+    instance per offer and per event. The offers are locked already; the tenant filter is
+    the scope's (RLS applies as well)."""
+    table = connection.ops.quote_name(Offer._meta.db_table)
+    ids = ",".join(str(int(offer_id)) for offer_id, _l, _p in expired)
+    sql = (f"WITH expired AS (UPDATE {table} SET status = %(expired)s, responded_at = %(now)s "
+           f"WHERE tenant_id = %(tenant)s AND id = ANY('{{{ids}}}'::bigint[]) "
+           "RETURNING id, tenant_id, lead_id, partner_id) "
+           + offer_events_insert_sql(offers="expired", order_by="partner_id, id"))
+    params = {"expired": OfferStatus.EXPIRED, "tenant": tenant_id,
+              **offer_events_params(kind=OutcomeKind.EXPIRED, actor=None, now=now)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        event_ids = dict((offer_id, event_id) for event_id, offer_id in cursor.fetchall())
+    offer_events_recorded(tenant_id=tenant_id, kind=OutcomeKind.EXPIRED, now=now, rows=[
+        (event_ids[offer_id], partner_id, leads[lead_id])
+        for offer_id, lead_id, partner_id in expired])
 
 
 def offers_remind_due(*, now: datetime | None = None) -> int:
