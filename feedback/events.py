@@ -62,13 +62,15 @@ _OFFER_EVENT_COLUMNS = ("tenant_id", "lead_id", "partner_id", "offer_id", "kind"
 def offer_events_insert_sql(*, offers: str, order_by: str) -> str:
     """PostgreSQL: `INSERT … SELECT` of one event per row of the CTE named `offers` (columns
     id, tenant_id, lead_id, partner_id), of kind %(event_kind)s at %(now)s by %(actor)s,
-    inserted in `order_by` order (ids follow it); RETURNING id, offer_id. The caller then
+    inserted in `order_by` order (ids follow it); RETURNING id, offer_id, lead_id,
+    partner_id (select from it alone: a join back to `offers` is planned as a nested loop
+    over row estimates of 1). The caller then
     calls `offer_events_recorded` — together what `events_record` does."""
     table = connection.ops.quote_name(OutcomeEvent._meta.db_table)
     return (f"INSERT INTO {table} ({', '.join(_OFFER_EVENT_COLUMNS)}) "
             f"SELECT tenant_id, lead_id, partner_id, id, %(event_kind)s, '', NULL, '', "
             f"%(now)s, %(now)s, %(actor)s, NULL FROM {offers} ORDER BY {order_by} "
-            "RETURNING id, offer_id")
+            "RETURNING id, offer_id, lead_id, partner_id")
 
 
 def offer_events_params(*, kind: str, actor, now: datetime) -> dict:

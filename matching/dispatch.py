@@ -265,8 +265,7 @@ def _offers_insert_sql(tenant_id: int, offers: list[Offer], *, actor, now: datet
            "ON s.k = v.k ORDER BY v.n "
            "RETURNING id, tenant_id, lead_id, partner_id), "
            f"recorded AS ({offer_events_insert_sql(offers='made', order_by='id')}) "
-           "SELECT made.lead_id, made.partner_id, made.id, recorded.id "
-           "FROM made JOIN recorded ON recorded.offer_id = made.id")
+           "SELECT lead_id, partner_id, offer_id, id FROM recorded")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         # A lead has one pending offer per partner at most (a unique index).

@@ -184,7 +184,7 @@ def _offers_expire_sql(tenant_id: int, expired: list[tuple[int, int, int]],
               **offer_events_params(kind=OutcomeKind.EXPIRED, actor=None, now=now)}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        event_ids = dict((offer_id, event_id) for event_id, offer_id in cursor.fetchall())
+        event_ids = {offer_id: event_id for event_id, offer_id, _l, _p in cursor.fetchall()}
     offer_events_recorded(tenant_id=tenant_id, kind=OutcomeKind.EXPIRED, now=now, rows=[
         (event_ids[offer_id], partner_id, leads[lead_id])
         for offer_id, lead_id, partner_id in expired])
