@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Sum
 from django.http import Http404
+from django.utils import timezone
 
+from feedback import analytics
 from feedback.models import OVERALL, PartnerStats, PartnerTier, StatsPeriod, Tier
+from feedback.rollup_reads import coverage_get
 from feedback.tenant_settings import feedback_settings_get
 from matching.company_size import size_label
 from matching.models import RoutingDecision
@@ -116,3 +120,33 @@ def decisions_for_partner(*, partner_id: int, scan: int = 200, limit: int = 20) 
             "weakest": weakest,
         })
     return {"decisions": shown, "absent": absent, "scanned": len(decisions)}
+
+
+# The overview's figures aggregate every event of the period: on a busy tenant that is
+# hundreds of thousands of rows per request, and managers keep the page open. The page shows
+# figures at most this old (and says so); CSV exports compute fresh ones.
+OVERVIEW_CACHE_SECONDS = 30
+
+
+def overview_figures(*, tenant, period: analytics.Period, fresh: bool = False) -> dict:
+    """The manager overview's figures for `period`: KPIs against the period before, funnel
+    and leakage (`data`), revenue by partner (`pareto`), tiers, tier movement, SLA breaches,
+    and when they were computed (`at`). Cached per tenant and period for
+    OVERVIEW_CACHE_SECONDS unless `fresh`."""
+    # Tenant ids restart when a database is recreated (tests, benchmarks); the tenant's
+    # creation time keeps a recreated tenant from reading its predecessor's figures.
+    key = (f"insights:overview:{tenant.pk}:{tenant.created_at.timestamp()}:"
+           f"{period.start.isoformat()}:{period.end.isoformat()}")
+    figures = None if fresh else cache.get(key)
+    if figures is None:
+        coverage = coverage_get()
+        figures = {
+            "data": analytics.overview(period, coverage=coverage),
+            "pareto": analytics.pareto(period, coverage=coverage),
+            "tiers": analytics.tier_distribution(),
+            "movement": analytics.tier_movement(period),
+            "breaches": analytics.sla_breaches(period, coverage=coverage),
+            "at": timezone.now(),
+        }
+        cache.set(key, figures, timeout=OVERVIEW_CACHE_SECONDS)
+    return figures

@@ -68,13 +68,11 @@ def _period_context(request: HttpRequest, period: analytics.Period) -> dict:
 def overview(request: HttpRequest) -> HttpResponse:
     """KPIs against the previous period, funnel, leakage, Pareto, tiers, SLA breaches."""
     period = _period(request)
-    coverage = coverage_get()
-    data = analytics.overview(period, coverage=coverage)
-    pareto = analytics.pareto(period, coverage=coverage)
-    tiers = analytics.tier_distribution()
-    movement = analytics.tier_movement(period)
-    breaches = analytics.sla_breaches(period, coverage=coverage)
     export = request.GET.get("export")
+    figures = selectors.overview_figures(tenant=request.tenant, period=period,
+                                         fresh=bool(export))
+    data, pareto, tiers = figures["data"], figures["pareto"], figures["tiers"]
+    movement, breaches = figures["movement"], figures["breaches"]
     if export == "kpis":
         return _csv("kpis", ["metric", "current", "previous", "change"],
                     ([r["key"], _seconds(r["current"]) if r["kind"] == "duration"
@@ -100,7 +98,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "funnel": charts.funnel(data["funnel"]), "leakage": data["leakage"],
         "pareto": pareto, "pareto_chart": charts.pareto(pareto["rows"], pareto["total"]),
         "pareto_top": pareto["rows"][:10], "tiers": tiers, "movement": movement,
-        "breaches": breaches,
+        "breaches": breaches, "figures_at": figures["at"],
+        "figures_max_age": selectors.OVERVIEW_CACHE_SECONDS,
     }
     template = "feedback/overview.html"
     if request.htmx:

@@ -1,5 +1,6 @@
 """The manager dashboard: numbers against a hand-computed fixture, CSV, access, queries."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback import selectors
 from leadrouter.tenancy.scoping import tenant_scope
 from leads.models import Lead
 from tests.factories import lead_create
@@ -131,16 +133,45 @@ def test_it_hides_partner_detail_from_a_partner_user(partner_client_a1, partner_
 
 
 # overview and leaderboard: + 1 for the rollup's coverage (feedback.rollup_reads), read once
-# per page; the rollup and the raw events then share one statement per table.
+# per page; the rollup and the raw events then share one statement per table. The overview
+# is counted for a period nobody asked for yet (its figures are cached for the next one).
 @pytest.mark.parametrize("name,queries", [
     ("feedback:overview", 13), ("feedback:leaderboard", 7), ("feedback:romi", 4),
     ("feedback:tiers", 8)])
 def test_it_pins_the_query_count(client_a, small_channel, django_assert_num_queries,
                                  name, queries):
-    client_a.get(reverse(name))  # warm: session, settings row
+    client_a.get(reverse(name), {"days": 7})  # warm: session, settings row
     # + the tenant scope's set_config on PostgreSQL (row-level security)
     with django_assert_num_queries(queries + (4 if connection.vendor == "postgresql" else 0)):
-        assert client_a.get(reverse(name)).status_code == 200
+        assert client_a.get(reverse(name), {"days": 30}).status_code == 200
+
+
+def test_it_serves_the_overview_again_from_its_cached_figures(
+        client_a, small_channel, django_assert_num_queries):
+    client_a.get(reverse("feedback:overview"))
+    # session, user, membership: nothing of the figures
+    with django_assert_num_queries(3 + (4 if connection.vendor == "postgresql" else 0)):
+        assert client_a.get(reverse("feedback:overview")).status_code == 200
+
+
+def test_it_shows_figures_at_most_a_few_seconds_old_and_exports_fresh_ones(
+        client_a, small_channel, tenant_a, partner_a1, make_history, monkeypatch):
+    monkeypatch.setattr(selectors, "OVERVIEW_CACHE_SECONDS", 1)
+
+    def won(page: str) -> str:
+        return page.split('kpi-label">Won</span>')[1].split('kpi-value">')[1].split("<")[0]
+
+    first = client_a.get(reverse("feedback:overview")).text
+    assert "Figures as of" in first and "refreshed every 1 seconds" in first
+    assert won(first) == "2"
+    make_history(tenant_a, partner_a1, ["offered accepted won"],
+                 start=timezone.now() - timedelta(hours=5))
+
+    assert won(client_a.get(reverse("feedback:overview")).text) == "2"
+    kpis = client_a.get(reverse("feedback:overview"), {"export": "kpis"}).text
+    assert "\nwon,3," in kpis
+    time.sleep(1.1)
+    assert won(client_a.get(reverse("feedback:overview")).text) == "3"
 
 
 def test_it_pins_the_partner_page_query_count(client_a, small_channel, partner_a1,
