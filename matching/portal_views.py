@@ -39,8 +39,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     open_offers = selectors.partner_offers_open(partner_id=partner_id)
     offers = list(open_offers[:INBOX_OFFERS])
     more = open_offers.count() - len(offers) if len(offers) == INBOX_OFFERS else 0
-    context = {"offers": [_offer_card(o) for o in offers], "more": more,
-               "reasons": RejectReason.choices, "now": timezone.now()}
+    context = {"offers": [_offer_card(o) for o in offers], "more": more, "now": timezone.now()}
     template = "matching/portal_inbox.html"
     if request.htmx:
         template += "#offer-list"
@@ -51,7 +50,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = selectors.get_offer_for_partner(offer_id=offer_id, partner_id=_partner_id(request))
     return render(request, "matching/portal_offer.html",
-                  {"card": _offer_card(offer), "reasons": RejectReason.choices})
+                  {"card": _offer_card(offer), "reasons": RejectReason.choices,
+                   "declining": True})
 
 
 @login_required

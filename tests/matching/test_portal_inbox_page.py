@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,3 +25,35 @@ def test_it_shows_the_soonest_expiring_offers_and_counts_the_rest(
 
     assert page.count('<article class="card offer"') == INBOX_OFFERS
     assert "3 more open offers" in page or "3 weitere offene Angebote" in page
+
+
+def test_it_links_each_card_to_its_offer_page_to_decline(partner_client_a1, tenant_a,
+                                                         partner_a1):
+    with tenant_scope(tenant_a):
+        lead = lead_create(tenant_a, postal_code="80331")
+        offer = Offer.objects.create(tenant=tenant_a, lead=lead, partner=partner_a1,
+                                     expires_at=timezone.now() + timedelta(hours=2))
+    offer_page = reverse("portal-offer", args=[offer.pk])
+
+    inbox = partner_client_a1.get(reverse("portal")).text
+    assert f'href="{offer_page}#decline"' in inbox
+    assert 'name="reason"' not in inbox  # the reason form lives on the offer's page
+
+    page = partner_client_a1.get(offer_page).text
+    assert 'id="decline"' in page and 'name="reason"' in page
+    assert reverse("portal-offer-reject", args=[offer.pk]) in page
+
+
+def test_it_pins_the_inbox_query_count(partner_client_a1, tenant_a, partner_a1,
+                                       django_assert_num_queries):
+    now = timezone.now()
+    with tenant_scope(tenant_a):
+        for i in range(INBOX_OFFERS + 3):
+            lead = lead_create(tenant_a, company_name=f"Kunde {i:02d}", postal_code="80331")
+            Offer.objects.create(tenant=tenant_a, lead=lead, partner=partner_a1,
+                                 expires_at=now + timedelta(hours=1 + i))
+    partner_client_a1.get(reverse("portal"))  # warm: session
+    # session, user, membership, the offers with their leads and decisions, the count;
+    # + the tenant scope's set_config on PostgreSQL (row-level security)
+    with django_assert_num_queries(5 + (4 if connection.vendor == "postgresql" else 0)):
+        assert partner_client_a1.get(reverse("portal")).status_code == 200
