@@ -1,7 +1,8 @@
 """Load: lead creation mixed with reads, against gunicorn + a Celery worker on PostgreSQL +
 Redis, for minutes at the highest rate that stays under 0.1 % errors.
 
-    .venv/bin/python bench/load.py [--duration 300] [--probe 4,8,16] [--mix 60,20,10,10]
+    .venv/bin/python bench/load.py [--duration 300] [--probe 4,8,16] [--mix 62,6,12,12,8]
+    .venv/bin/python bench/load.py --single-only        # no bulk: the mix 60,0,20,10,10
 
 Not part of the test suite. A small threaded HTTP load generator (closed loop: each client
 thread sends its next request when the previous answer arrived, over a kept-alive
@@ -16,11 +17,15 @@ connection) — no extra dependency. What it does:
   worker (prefork, 2 processes) that routes every created lead;
 - `--probe`: 30-second steps at each concurrency, then the main run at the concurrency that
   gave the most requests/s with < 0.1 % errors;
-- the mix (weights, in %): `POST /api/v1/leads/` (create; routed by the worker),
-  `GET /api/v1/leads/` (API list), `GET /portal/` (a partner's inbox), `GET /insights/`
-  (the manager's dashboard).
-Reports requests/s, creations/s, p50/p95/p99 per kind and overall, errors, and the load
-average before and after (the machine is shared). JSON to stdout and --out.
+- the mix (weights of requests): `POST /api/v1/leads/` (one lead), `POST /api/v1/leads/bulk/`
+  (a CRM sync: `--bulk-size` leads per request), `GET /api/v1/leads/` (API list),
+  `GET /portal/` (a partner's inbox), `GET /insights/` (the manager's dashboard). Every
+  created lead is routed by the worker. The default is a CRM integration's day: most requests
+  are single creates, a few are syncs in batches, and the reads come from people and CRMs
+  polling (docs/benchmarks.md, "Load", says why); `--single-only` drops the bulk kind.
+Reports requests/s, lead creations/s by single POST and by bulk separately, p50/p95/p99 per
+kind and overall, errors, and the load average before and after (the machine is shared).
+JSON to stdout and --out.
 """
 
 import argparse
@@ -48,8 +53,12 @@ def parse_args() -> argparse.Namespace:
                         help="client threads of the main run (0: chosen by --probe)")
     parser.add_argument("--probe", default="4,8,16")
     parser.add_argument("--probe-seconds", type=float, default=30.0)
-    parser.add_argument("--mix", default="60,20,10,10",
-                        help="weights of create, api list, partner inbox, dashboard")
+    parser.add_argument("--mix", default="62,6,12,12,8",
+                        help="weights of create, bulk create, api list, partner inbox, "
+                             "dashboard")
+    parser.add_argument("--bulk-size", type=int, default=40, help="leads per bulk request")
+    parser.add_argument("--single-only", action="store_true",
+                        help="no bulk requests: the mix 60,0,20,10,10 (the earlier one)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--port", type=int, default=8790)
@@ -62,6 +71,8 @@ def parse_args() -> argparse.Namespace:
 
 
 ARGS = parse_args()
+if ARGS.single_only:
+    ARGS.mix = "60,0,20,10,10"
 VAR_DIR = Path(f"/tmp/{ARGS.db}_var")
 VAR_DIR.mkdir(exist_ok=True)
 ENV = {
@@ -173,6 +184,7 @@ def lead_data(tag: str, i: int) -> dict:
 
 def world_create() -> dict:
     from django.conf import settings
+    from django.db import connection
     from django.test import Client
 
     from leadrouter.tenancy.api_keys import api_key_create
@@ -206,6 +218,10 @@ def world_create() -> dict:
             for result in results:
                 lead_route_and_dispatch(lead_id=result.lead_id)
         settings.LEADS_ROUTE_ON_INGEST = True
+    # A database in use has planner statistics (autovacuum); a freshly seeded one has none,
+    # and the planner then read every lead of the tenant to sort the API list's first page.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     cookies = {}
     for name, membership in (("manager", manager), ("partner", partner_user)):
         client = Client()
@@ -217,7 +233,7 @@ def world_create() -> dict:
 
 # ------------------------------------------------------------------------------ the clients
 
-KINDS = ("create", "api_list", "partner_inbox", "dashboard")
+KINDS = ("create", "bulk", "api_list", "partner_inbox", "dashboard")
 
 
 class Results:
@@ -226,6 +242,7 @@ class Results:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
         self.statuses: dict[str, int] = defaultdict(int)
+        self.created: dict[str, int] = defaultdict(int)  # leads, by kind
 
 
 def client_loop(world: dict, results: Results, stop_at: float, seed: int, tag: str,
@@ -243,6 +260,13 @@ def client_loop(world: dict, results: Results, stop_at: float, seed: int, tag: s
             i += 1
             headers |= {"Authorization": f"Bearer {world['key']}",
                         "Content-Type": "application/json"}
+        elif kind == "bulk":
+            method, path = "POST", "/api/v1/leads/bulk/"
+            body = json.dumps({"leads": [lead_data(f"{tag}{seed}", i + n)
+                                         for n in range(ARGS.bulk_size)]})
+            i += ARGS.bulk_size
+            headers |= {"Authorization": f"Bearer {world['key']}",
+                        "Content-Type": "application/json"}
         elif kind == "api_list":
             method, path = "GET", "/api/v1/leads/"
             headers["Authorization"] = f"Bearer {world['key']}"
@@ -254,11 +278,20 @@ def client_loop(world: dict, results: Results, stop_at: float, seed: int, tag: s
             headers["Cookie"] = world["cookies"]["manager"]
         expected = 201 if kind == "create" else 200
         started = time.perf_counter()
+        created = 0
         try:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
-            response.read()
+            content = response.read()
             status = response.status
+            if kind == "bulk" and status == expected:
+                # One bad item does not fail the request: count what was created.
+                items = json.loads(content)["results"]
+                created = sum(1 for item in items if item["status"] == "created")
+                if created != len(items):
+                    status = -1  # an item failed: an error of the run
+            elif kind == "create" and status == expected:
+                created = 1
         except (OSError, http.client.HTTPException):
             status = 0
             conn.close()
@@ -266,6 +299,7 @@ def client_loop(world: dict, results: Results, stop_at: float, seed: int, tag: s
         elapsed = time.perf_counter() - started
         with results.lock:
             results.statuses[f"{kind}:{status}"] += 1
+            results.created[kind] += created
             if status == expected:
                 results.latency[kind].append(elapsed)
             else:
@@ -299,11 +333,15 @@ def run(world: dict, concurrency: int, seconds: float, tag: str) -> dict:
     return {
         "concurrency": concurrency, "seconds": round(wall, 1),
         "requests_per_s": round((ok + errors) / wall, 1),
-        "creations_per_s": round(len(results.latency["create"]) / wall, 1),
+        "creations_per_s": round(sum(results.created.values()) / wall, 1),
+        "creations_per_s_single": round(results.created["create"] / wall, 1),
+        "creations_per_s_bulk": round(results.created["bulk"] / wall, 1),
+        "reads_per_s": round(sum(len(results.latency[k]) for k in KINDS[2:]) / wall, 1),
         "error_rate": round(errors / max(1, ok + errors), 5),
         "p50_ms": percentile(everything, 0.50), "p95_ms": percentile(everything, 0.95),
         "p99_ms": percentile(everything, 0.99),
         "by_kind": {kind: {"n": len(results.latency[kind]), "errors": results.errors[kind],
+                           "per_s": round(len(results.latency[kind]) / wall, 1),
                            "p50_ms": percentile(results.latency[kind], 0.50),
                            "p95_ms": percentile(results.latency[kind], 0.95),
                            "p99_ms": percentile(results.latency[kind], 0.99)}
@@ -322,6 +360,17 @@ def routing_backlog() -> dict:
 
     with tenant_scope(Tenant.objects.get(slug="load")):
         return dict(Lead.objects.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def routing_drain(limit: float = 120.0) -> float | None:
+    """Seconds after the run until the worker has routed every lead (None: not within
+    `limit`): a backlog means the creations outran routing."""
+    started = time.perf_counter()
+    while routing_backlog().get("new", 0):
+        if time.perf_counter() - started > limit:
+            return None
+        time.sleep(0.5)
+    return round(time.perf_counter() - started, 1)
 
 
 def main() -> int:
@@ -345,16 +394,21 @@ def main() -> int:
                 probe = run(world, step, ARGS.probe_seconds, f"probe{step}")
                 probes.append(probe)
                 print(json.dumps({k: probe[k] for k in (
-                    "concurrency", "requests_per_s", "creations_per_s", "error_rate",
-                    "p95_ms", "p99_ms")}), flush=True)
+                    "concurrency", "requests_per_s", "creations_per_s",
+                    "creations_per_s_single", "creations_per_s_bulk", "reads_per_s",
+                    "error_rate", "p95_ms", "p99_ms", "load_average_after")}), flush=True)
             good = [p for p in probes if p["error_rate"] < 0.001] or probes
             concurrency = max(good, key=lambda p: p["requests_per_s"])["concurrency"]
         print(f"main run: {concurrency} clients for {ARGS.duration:.0f} s", flush=True)
         main_run = run(world, concurrency, ARGS.duration, "main")
         summary = {"load_average_before": load_before, "cpus": os.cpu_count(),
                    "gunicorn": f"{ARGS.workers} workers x {ARGS.threads} threads (gthread)",
-                   "celery_worker": not ARGS.no_worker, "mix": ARGS.mix,
+                   "celery_worker": not ARGS.no_worker,
+                   "mix": dict(zip(KINDS, [int(w) for w in ARGS.mix.split(",")], strict=True)),
+                   "bulk_size": ARGS.bulk_size,
                    "probes": probes, "main": main_run, "lead_states_after": routing_backlog()}
+        if not ARGS.no_worker:
+            summary["routing_drained_after_s"] = routing_drain()
     finally:
         stop_children()
     text = json.dumps(summary, indent=2)
