@@ -332,7 +332,7 @@ def run(world: dict, concurrency: int, seconds: float, tag: str) -> dict:
     errors = sum(results.errors.values())
     return {
         "concurrency": concurrency, "seconds": round(wall, 1),
-        "requests_per_s": round((ok + errors) / wall, 1),
+        "requests": ok + errors, "requests_per_s": round((ok + errors) / wall, 1),
         "creations_per_s": round(sum(results.created.values()) / wall, 1),
         "creations_per_s_single": round(results.created["create"] / wall, 1),
         "creations_per_s_bulk": round(results.created["bulk"] / wall, 1),
@@ -360,6 +360,43 @@ def routing_backlog() -> dict:
 
     with tenant_scope(Tenant.objects.get(slug="load")):
         return dict(Lead.objects.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def cpu_snapshot() -> dict[str, dict[int, float]]:
+    """CPU seconds (user + system, Linux /proc) so far of each process of gunicorn, of the
+    worker, and of the PostgreSQL backends of the run's database; the load generator's own
+    as "client". The machine is shared: these say what the run itself used."""
+    from django.db import connection
+
+    tick = os.sysconf("SC_CLK_TCK")
+    groups = {child.pid: name for child, name in zip(CHILDREN, ("gunicorn", "worker"),
+                                                      strict=False)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        backends = {pid for (pid,) in cursor.fetchall()}
+    snapshot: dict[str, dict[int, float]] = defaultdict(dict)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, group = int(stat.parent.name), int(fields[2])
+        name = groups.get(group) or ("postgres" if pid in backends else None)
+        if name:
+            snapshot[name][pid] = (int(fields[11]) + int(fields[12])) / tick
+    own = os.times()
+    snapshot["client"][os.getpid()] = own.user + own.system
+    return snapshot
+
+
+def cpu_used(before: dict, after: dict, requests: int, seconds: float) -> dict:
+    """Per process group: CPU seconds per wall second (1.0 = one core) and ms per request."""
+    used = {name: sum(cpu - before.get(name, {}).get(pid, 0.0) for pid, cpu in pids.items())
+            for name, pids in after.items()}
+    used["total"] = sum(used.values())
+    return {name: {"cores": round(cpu / seconds, 2), "ms_per_request": round(
+        1000 * cpu / max(1, requests), 2)} for name, cpu in used.items()}
 
 
 def routing_drain(limit: float = 120.0) -> float | None:
@@ -400,7 +437,10 @@ def main() -> int:
             good = [p for p in probes if p["error_rate"] < 0.001] or probes
             concurrency = max(good, key=lambda p: p["requests_per_s"])["concurrency"]
         print(f"main run: {concurrency} clients for {ARGS.duration:.0f} s", flush=True)
+        cpu_before = cpu_snapshot()
         main_run = run(world, concurrency, ARGS.duration, "main")
+        main_run["cpu"] = cpu_used(cpu_before, cpu_snapshot(), main_run["requests"],
+                                   main_run["seconds"])
         summary = {"load_average_before": load_before, "cpus": os.cpu_count(),
                    "gunicorn": f"{ARGS.workers} workers x {ARGS.threads} threads (gthread)",
                    "celery_worker": not ARGS.no_worker,
