@@ -35,6 +35,7 @@ from matching.engine.ranking import (
     _sampled_scores,
     chosen_for_mode,
     explain,
+    factor_exponents,
     load_factor,
     score_lead,
 )
@@ -85,7 +86,7 @@ def _solve(rows: list[_Row], table: PartnerTable, params: PolicyParams,
     keep = np.repeat(np.arange(len(edge_partner)), per_edge)
     j = np.arange(len(keep)) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)
     partner_of = edge_partner[keep]
-    exponent = max(float(params.weights.get("load", 1.0)), 0.0)
+    exponent = factor_exponents(params)["load"]
     psi = load_factor(table.load[partner_of] + j, table.capacity[partner_of]) ** exponent
     rows_idx = np.concatenate([edge_lead[keep], np.arange(n_leads)])
     cols_idx = np.concatenate([slot_start[partner_of] + j, total_slots + np.arange(n_leads)])

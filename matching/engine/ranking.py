@@ -11,7 +11,7 @@ Score of an eligible partner (all factors ≥ 0, each monotone in its criterion)
     ψ(u)      1 − e^(u − 1), u = open load / capacity (BALANCE: spread before filling up)
     tier      the policy's multiplier of the partner's tier (high / moderate / weak / new)
     penalty   the soft-rule penalty (0.5), k = number of soft rules the partner fails
-    a, b, c   optional exponents from the policy weights `accept`, `win`, `load` (default 1)
+    a, b, c   exponents from the policy weights `accept`, `win`, `load` (default 1, 1, 1/4)
 
 Each criterion's contribution to fit is w_i f_i / Σ w_i (they add up to fit); the other
 factors are recorded as the multipliers they are.
@@ -28,6 +28,7 @@ from matching.engine.eligibility import eligibility, partner_distances, rule_che
 from matching.engine.fit import fit_criteria
 from matching.engine.performance import Rates, partner_performance, segment_rates
 from matching.engine.types import (
+    FACTOR_WEIGHT_DEFAULTS,
     FIT_CRITERIA,
     RULES,
     LeadProfile,
@@ -100,6 +101,13 @@ class Ranking:
     eligible_ids: np.ndarray | None = None
 
 
+def factor_exponents(params: PolicyParams) -> dict[str, float]:
+    """The exponents a, b, c of p̂_accept, p̂_win and ψ: the policy's weights `accept`, `win`,
+    `load`, else FACTOR_WEIGHT_DEFAULTS."""
+    return {name: max(float(params.weights.get(name, default)), 0.0)
+            for name, default in FACTOR_WEIGHT_DEFAULTS.items()}
+
+
 def _tier_multiplier(tiers: np.ndarray, multipliers: dict[str, float]) -> np.ndarray:
     result = np.ones(len(tiers))
     for name, value in multipliers.items():
@@ -120,8 +128,7 @@ def score_lead(table: PartnerTable, lead: LeadProfile, params: PolicyParams, day
         fit = sum(weights[name] * criteria[name] for name in FIT_CRITERIA) / total
     else:
         fit = np.ones(len(table))
-    exponent = {name: max(float(params.weights.get(name, 1.0)), 0.0)
-                for name in ("accept", "win", "load")}
+    exponent = factor_exponents(params)
     performance = partner_performance(table, params, day)
     if params.use_performance:
         accept, win = segment_rates(table, params, day, lead.segment)
@@ -155,8 +162,8 @@ def _sampled_scores(ls: LeadScores, idx: np.ndarray, params: PolicyParams,
                     rng: np.random.Generator, draws: int | None = None) -> np.ndarray:
     """Thompson: scores with p(accept), p(win) drawn from their posteriors."""
     shape = (draws, len(idx)) if draws else (len(idx),)
-    a = max(float(params.weights.get("accept", 1.0)), 0.0)
-    b = max(float(params.weights.get("win", 1.0)), 0.0)
+    exponent = factor_exponents(params)
+    a, b = exponent["accept"], exponent["win"]
     p_accept = rng.beta(ls.accept.alpha[idx], ls.accept.beta[idx], size=shape)
     p_win = rng.beta(ls.win.alpha[idx], ls.win.beta[idx], size=shape)
     return ls.base[idx] * p_accept ** a * p_win ** b * ls.load[idx]
