@@ -282,9 +282,13 @@ def _offers_insert_sql(tenant_id: int, offers: list[Offer], *, actor, now: datet
 
 
 def _float_literal(value: float) -> str:
+    """A float as PostgreSQL reads it back exactly (repr round-trips), NaN and ±∞ included,
+    as the ORM would store them."""
     value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"an offer's score must be a finite number, not {value}")
+    if math.isnan(value):
+        return "'NaN'::float8"
+    if math.isinf(value):
+        return "'Infinity'::float8" if value > 0 else "'-Infinity'::float8"
     return repr(value)
 
 
