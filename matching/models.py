@@ -146,7 +146,9 @@ class Offer(TenantOwned):
         ]
         indexes = [
             models.Index(fields=["status", "expires_at"]),
-            models.Index(fields=["tenant", "partner", "status"]),
+            # The partner's inbox: its pending offers, soonest deadline first (the prefix
+            # serves the per-partner counts of open load).
+            models.Index(fields=["tenant", "partner", "status", "expires_at"]),
         ]
 
     def __str__(self) -> str:
