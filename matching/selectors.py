@@ -11,9 +11,16 @@ HELD = (LeadStatus.ACCEPTED, LeadStatus.IN_PROGRESS, LeadStatus.WON, LeadStatus.
 
 
 def partner_offers_open(*, partner_id: int) -> QuerySet[Offer]:
+    """The partner's pending offers, soonest deadline first, with what an inbox card shows:
+    the lead's facts (not its contact data) and the decision's candidates (for "why you")."""
     return (Offer.objects.filter(partner_id=partner_id, status=OfferStatus.PENDING,
                                  expires_at__gt=timezone.now())
-            .select_related("lead", "decision").order_by("expires_at"))
+            .select_related("lead", "decision")
+            .only("partner_id", "status", "expires_at", "lead__industry", "lead__employees",
+                  "lead__postal_code", "lead__city", "lead__country", "lead__deal_value",
+                  "lead__currency", "lead__products", "lead__competencies",
+                  "decision__candidates")
+            .order_by("expires_at"))
 
 
 def get_offer_for_partner(*, offer_id: int, partner_id: int) -> Offer:
