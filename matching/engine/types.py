@@ -19,9 +19,9 @@ FIT_CRITERIA = ("industry", "competency", "size", "distance", "certification", "
 # Optional exponents on the performance and load factors, kept in the policy's weights.
 FACTOR_WEIGHTS = ("accept", "win", "load")
 # Their values when the policy sets none. Load 1/4: at exponent 1 the balance factor ψ differs
-# 3.5× between an idle partner and one at 80 % of capacity, more than the learned conversion
-# differs between partners, so it overrode what the loop learned (docs/benchmarks-routing.md:
-# +7 % conversions in the routing benchmark at 1/4, leads still spread before partners fill).
+# 3.5× between an idle partner and one at 80 % of capacity, more than conversion differs
+# between most eligible partners, so balance overrode both fit and what the loop learned
+# (docs/benchmarks-routing.md: +3.5 % conversions over 5 seeds; leads still spread).
 FACTOR_WEIGHT_DEFAULTS = {"accept": 1.0, "win": 1.0, "load": 0.25}
 LEVEL_SCORES = {"platinum": 1.0, "gold": 0.75, "silver": 0.5, "bronze": 0.25,
                 "registered": 0.0}
