@@ -302,6 +302,7 @@ def main() -> None:
             for seed in range(args.first_seed, args.first_seed + args.seeds)
             for policy in WORLD_POLICIES[kind]
             if policy in only.get(kind, only.get("", {policy}))]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)  # not after hours of runs
     began = time.perf_counter()
     if args.from_json:
         summaries, elapsed = [], 0.0
@@ -312,9 +313,11 @@ def main() -> None:
     else:
         summaries = _simulate(jobs, args)
         elapsed = time.perf_counter() - began
-    if not args.quick and not args.from_json:  # every run's summary, to re-read later
-        Path(args.out).with_suffix(".json").write_text(
-            json.dumps({"seconds": elapsed, "summaries": summaries}, indent=1))
+    saved_json = Path(args.out).with_suffix(".json")
+    inputs = {Path(p).resolve() for p in args.from_json.split(",") if p}
+    if not args.quick and saved_json.resolve() not in inputs:  # every run's summary (merged)
+        saved_json.write_text(json.dumps({"seconds": elapsed, "summaries": summaries},
+                                         indent=1))
     args.seed_list = sorted({s["seed"] for s in summaries})
     results = {kind: aggregate([s for s in summaries if s["world"] == kind]) for kind in kinds
                if any(s["world"] == kind for s in summaries)}
