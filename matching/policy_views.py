@@ -14,7 +14,7 @@ from leadrouter.tenancy.access import manager_required
 from leadrouter.tenancy.templatetags.formatting import tier_word
 from leads.models import Lead
 from matching.engine import FIT_CRITERIA, RULES
-from matching.engine.types import FACTOR_WEIGHTS, TIERS
+from matching.engine.types import FACTOR_WEIGHT_DEFAULTS, FACTOR_WEIGHTS, TIERS
 from matching.holdout import holdout_compare, holdout_running, holdout_start, holdout_stop
 from matching.models import Exploration, OfferMode, WhatIfRun
 from matching.policy import (
@@ -79,8 +79,10 @@ class PolicyForm(forms.Form):
             "mode", "broadcast_count", "accept_sla_hours", "reminder_fraction",
             "max_attempts")}
         for name in FIT_CRITERIA + FACTOR_WEIGHTS:
+            # Unset: what the engine uses (matching/engine/ranking.py), so saving the page
+            # unchanged does not change routing.
             initial[f"weight_{name}"] = (policy.weights or {}).get(
-                name, 1.0 if name in FACTOR_WEIGHTS else 0.0)
+                name, FACTOR_WEIGHT_DEFAULTS.get(name, 0.0))
         for tier in TIERS:
             initial[f"tier_{tier}"] = (policy.tier_multipliers or {}).get(tier, 1.0)
         return initial

@@ -71,3 +71,15 @@ def test_it_answers_404_to_a_partner_user(partner_client_a1):
 
 def test_it_sends_an_anonymous_visitor_to_log_in(client, db):
     assert client.get(URL).status_code == 302
+
+
+def test_it_shows_and_keeps_the_engines_default_for_a_factor_the_policy_leaves_unset(
+        client_a, tenant_a):
+    with tenant_scope(tenant_a):
+        assert "load" not in (policy_current(tenant=tenant_a).weights or {})
+    page = client_a.get(URL).text
+    assert 'name="weight_load" value="0.25"' in page
+
+    client_a.post(URL, _form_data(tenant_a, mode="broadcast", save="1"))
+    with tenant_scope(tenant_a):
+        assert policy_current(tenant=tenant_a).weights["load"] == 0.25
