@@ -5,7 +5,8 @@ arrival through the ingestion service to its offer being visible, at a steady ar
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lr_bench \\
     REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/dispatch.py \\
-        [--partners 1000] [--leads 500] [--arrivals 1000 --rate 100]
+        [--partners 1000] [--leads 500] [--arrivals 1000 --rate 100] \\
+        [--skip-worker] [--sweep-leads 4000] [--sweepers 2]
 
 Every run creates its own tenant (slug `dispatch-<time>`). The Redis database given is
 emptied (FLUSHDB) before each worker run: give the benchmark one of its own.
@@ -92,25 +93,74 @@ def bench_in_process(tenant, n: int) -> tuple[float, float]:
     return one_by_one, in_bursts
 
 
-def bench_sweep(tenant) -> tuple[float, float]:
-    """Every pending offer made due, then one sweep in batches of 1,000 (each expiry also
-    makes the cascade's next offer): offers expired per second, and the sweep process's
-    CPU per 1,000 offers (on a shared machine the steadier of the two)."""
+def bench_sweep(tenant, *, extra_leads: int = 0, sweepers: int = 1) -> tuple[float, float]:
+    """Every pending offer made due (plus those of `extra_leads` more leads routed in bursts
+    first), then the sweep in batches of 1,000 (each expiry also makes the cascade's next
+    offer), by `sweepers` processes side by side (SKIP LOCKED shares the batches out):
+    offers expired per second, and the sweep processes' CPU per 1,000 offers (on a shared
+    machine the steadier of the two)."""
+    import multiprocessing
+
+    from django.db import connection
     from django.utils import timezone
 
     from leadrouter.tenancy.scoping import tenant_scope
+    from matching.dispatch import ROUTE_BATCH, leads_route_and_dispatch
     from matching.models import Offer
-    from matching.offers import offers_expire_due
 
+    extra = make_leads(tenant, extra_leads) if extra_leads else []
     with tenant_scope(tenant):
+        for i in range(0, len(extra), ROUTE_BATCH):
+            leads_route_and_dispatch(lead_ids=extra[i:i + ROUTE_BATCH])
         due = timezone.now() - timezone.timedelta(minutes=1)
         Offer.objects.filter(status="pending").update(expires_at=due)
         count = Offer.objects.filter(status="pending").count()
-        start, cpu = time.perf_counter(), time.process_time()
-        expired = offers_expire_due(batch_size=1000)
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    assert expired >= count
+    if sweepers == 1:
+        go, results = None, multiprocessing.SimpleQueue()
+        start = time.perf_counter()
+        _sweeper(tenant.pk, go, results)
+        outcome = [results.get()]
+    else:
+        connection.close()  # each process opens its own
+        context = multiprocessing.get_context("fork")
+        go, results = context.Event(), context.SimpleQueue()
+        processes = [context.Process(target=_sweeper, args=(tenant.pk, go, results))
+                     for _ in range(sweepers)]
+        for process in processes:
+            process.start()
+        time.sleep(2)  # connected and waiting
+        start = time.perf_counter()
+        go.set()
+        outcome = [results.get() for _ in processes]
+        for process in processes:
+            process.join()
+    elapsed = time.perf_counter() - start
+    failed = [c for _n, c in outcome if isinstance(c, str)]
+    assert not failed, failed
+    expired, cpu = sum(n for n, _c in outcome), sum(c for _n, c in outcome)
+    assert expired >= count, (expired, count)
     return expired / elapsed, cpu * 1000 / expired * 1000
+
+
+def _sweeper(tenant_id: int, go, results) -> None:
+    from django.db import connection
+
+    from leadrouter.tenancy.scoping import tenant_scope
+    from matching.offers import offers_expire_due
+
+    try:
+        with tenant_scope(tenant_id):
+            connection.ensure_connection()
+            if go is not None:
+                go.wait()
+            cpu = time.process_time()
+            expired = offers_expire_due(batch_size=1000)
+            results.put((expired, time.process_time() - cpu))
+    except Exception as exc:  # reported, so the parent does not wait forever
+        results.put((0, repr(exc)))
+    finally:
+        if go is not None:
+            connection.close()
 
 
 def _worker(extra_env: dict | None = None) -> subprocess.Popen:
@@ -227,6 +277,10 @@ def main() -> None:
     parser.add_argument("--partners", type=int, default=1000)
     parser.add_argument("--leads", type=int, default=500)
     parser.add_argument("--skip-worker", action="store_true")
+    parser.add_argument("--sweep-leads", type=int, default=0,
+                        help="more leads routed (in bursts) before the sweep, for more due offers")
+    parser.add_argument("--sweepers", type=int, default=1,
+                        help="sweep processes side by side")
     parser.add_argument("--arrivals", type=int, default=1000,
                         help="leads sent through the ingestion service for the latency run")
     parser.add_argument("--rate", type=float, default=100.0,
@@ -237,9 +291,10 @@ def main() -> None:
     one_by_one, in_bursts = bench_in_process(tenant, args.leads)
     print(f"routed and offered in one process, one lead per task: {one_by_one:.0f} leads/s")
     print(f"routed and offered in one process, a burst (batches): {in_bursts:.0f} leads/s")
-    per_second, cpu_ms = bench_sweep(tenant)
-    print(f"expiry sweep: {per_second:.0f} offers/s (CPU {cpu_ms:.0f} ms per 1,000 offers, "
-          f"load {os.getloadavg()[0]:.1f})")
+    per_second, cpu_ms = bench_sweep(tenant, extra_leads=args.sweep_leads,
+                                     sweepers=args.sweepers)
+    print(f"expiry sweep, {args.sweepers} process(es): {per_second:.0f} offers/s "
+          f"(CPU {cpu_ms:.0f} ms per 1,000 offers, load {os.getloadavg()[0]:.1f})")
     if not args.skip_worker and os.environ.get("REDIS_URL"):
         drained, median_wait = bench_burst(tenant, args.leads)
         print(f"burst of {args.leads} leads, one worker: {drained:.0f} leads/s routed "

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import bisect
 import statistics
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -144,15 +147,45 @@ def stats_apply_many(*, events: list[OutcomeEvent], now: datetime | None = None)
                           facts=[_facts_of_event(event) for event in counted], now=now)
 
 
+# Facts held by `stats_deferred` until the end of its block.
+_held: ContextVar[list[tuple[int, list[EventFacts], datetime]] | None] = ContextVar(
+    "stats_held", default=None)
+
+
+@contextmanager
+def stats_deferred() -> Iterator[None]:
+    """Hold the statistics of the events recorded in the block and add them at its end, in
+    the order they were recorded. A sweep batch records its expiries and then its next
+    offers: held, their counters take one upsert, which locks the rows in one order, so
+    sweeps side by side cannot deadlock on them. Use inside the block's transaction; on an
+    error nothing is added (the transaction rolls back anyway)."""
+    held: list[tuple[int, list[EventFacts], datetime]] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    while held:
+        tenant_id, facts, now = held.pop(0)
+        while held and held[0][0] == tenant_id and held[0][2] == now:
+            facts = facts + held.pop(0)[1]
+        stats_apply_facts(tenant_id=tenant_id, facts=facts, now=now)
+
+
 def stats_apply_facts(*, tenant_id: int, facts: list[EventFacts],
                       now: datetime | None = None) -> None:
-    """Add the facts of just-recorded events of one tenant, in the order they happened.
+    """Add the facts of just-recorded events of one tenant, in the order they happened
+    (inside `stats_deferred`: at the end of its block).
 
     Pure counters (offered, expired, returned — most events, and all of a routing burst or
     an expiry sweep) are summed per row and added by one upsert that increments in SQL, so
     no row is read. The others (durations, reason counts, revenue) take the locked
     read-modify-write of `_rows_apply`, one event at a time, in order."""
     now = now or timezone.now()
+    held = _held.get()
+    if held is not None:
+        held.append((tenant_id, list(facts), now))
+        return
     window_start = None
     counters: dict[tuple[int, str, str], _Counter] = {}
     for f in facts:

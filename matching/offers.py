@@ -16,6 +16,7 @@ from feedback.events import (
     offer_events_recorded,
 )
 from feedback.models import OutcomeKind
+from feedback.stats import stats_deferred
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.audit import actor_label, audit_record
 from leads.models import Lead, LeadStatus
@@ -123,7 +124,8 @@ def offers_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> 
     now = now or timezone.now()
     total = 0
     while True:
-        with transaction.atomic():
+        # Statistics held to the end of the batch: one upsert, rows locked in one order.
+        with transaction.atomic(), stats_deferred():
             due = list(
                 Offer.objects.select_for_update(skip_locked=True)
                 .filter(status=OfferStatus.PENDING, expires_at__lte=now)
