@@ -65,7 +65,9 @@ class PolicyForm(forms.Form):
         for name in FIT_CRITERIA + FACTOR_WEIGHTS:
             self.fields[f"weight_{name}"] = forms.FloatField(
                 label=CRITERION_LABELS[name], min_value=0, max_value=MAX_WEIGHT,
-                widget=forms.NumberInput(attrs={"step": "0.1"}))
+                # "any": a browser refuses to submit a value off the step grid, and weights
+                # come from the API and the engine's defaults too (load: 0.25).
+                widget=forms.NumberInput(attrs={"step": "any"}))
         for tier in TIERS:
             self.fields[f"tier_{tier}"] = forms.FloatField(
                 label=_("Tier %(tier)s") % {"tier": tier_word(tier)}, min_value=0,

@@ -78,7 +78,7 @@ def test_it_shows_and_keeps_the_engines_default_for_a_factor_the_policy_leaves_u
     with tenant_scope(tenant_a):
         assert "load" not in (policy_current(tenant=tenant_a).weights or {})
     page = client_a.get(URL).text
-    assert 'name="weight_load" value="0.25"' in page
+    assert 'name="weight_load" value="0.25" step="any"' in page  # the browser submits it
 
     client_a.post(URL, _form_data(tenant_a, mode="broadcast", save="1"))
     with tenant_scope(tenant_a):
