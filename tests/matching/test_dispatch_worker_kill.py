@@ -35,7 +35,7 @@ def test_it_routes_every_lead_although_the_worker_was_killed(transactional_db, t
     lead_ids = [lead_create(tenant_a, company_name=f"Kill {i}").pk for i in range(LEADS)]
     env = {"REDIS_URL": redis_url, "BROKER_VISIBILITY_TIMEOUT": "5"}
     worker = Worker(env).start()
-    sender = Celery(broker=redis_url)
+    sender = Celery(broker=redis_url, set_as_current=False)
     for lead_id in lead_ids:
         sender.send_task("matching.route_lead", args=[tenant_a.pk, lead_id], queue=worker.queue)
     # Kill it as soon as it has started working through the queue.

@@ -23,7 +23,7 @@ def test_it_runs_a_task_through_redis(transactional_db, tenant_a):
         pytest.skip("needs Redis (set REDIS_URL or run Redis on 127.0.0.1:6379)")
     worker = Worker({"REDIS_URL": redis_url}).start()
     try:
-        sender = Celery(broker=redis_url)
+        sender = Celery(broker=redis_url, set_as_current=False)
         sender.send_task("tenancy.audit_record", args=[tenant_a.pk, "system", "probe.redis"],
                          queue=worker.queue)
         assert wait_for(lambda: _audit_rows(tenant_a, "probe.redis") == 1), worker.stop()
@@ -39,7 +39,7 @@ def test_it_runs_a_task_through_the_embedded_broker(transactional_db, tenant_a, 
     # The worker computes the same folders from VAR_DIR (see settings: embedded transport).
     worker = Worker({"REDIS_URL": "", "VAR_DIR": str(tmp_path)}).start()
     try:
-        sender = Celery(broker="filesystem://", broker_transport_options={
+        sender = Celery(broker="filesystem://", set_as_current=False, broker_transport_options={
             "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
             "control_folder": str(folder / "control")})
