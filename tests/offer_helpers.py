@@ -5,7 +5,7 @@ from django.db import transaction
 from leadrouter.tenancy.scoping import tenant_scope
 from leads.models import Lead
 from matching.dispatch import decision_dispatch
-from matching.models import RoutingDecision, RoutingPolicy
+from matching.models import Offer, RoutingDecision, RoutingPolicy
 
 
 def policy_make(tenant, **fields) -> RoutingPolicy:
@@ -29,3 +29,16 @@ def dispatch_to(tenant, lead, partners, **policy_fields) -> RoutingDecision:
             chosen=[p.pk for p in partners])
         decision_dispatch(lead=lead, decision=decision)
     return decision
+
+
+def offers_of(tenant, lead) -> list[tuple[int, str]]:
+    """(partner id, status) of the lead's offers, oldest first."""
+    with tenant_scope(tenant):
+        return list(Offer.objects.filter(lead=lead).order_by("id")
+                    .values_list("partner_id", "status"))
+
+
+def lead_fresh(tenant, lead) -> Lead:
+    """The lead as the database holds it now."""
+    with tenant_scope(tenant):
+        return Lead.objects.get(pk=lead.pk)

@@ -14,7 +14,7 @@ from matching.models import Offer
 from matching.offers import offer_accept, offer_reject
 from matching.tasks import sweep_task
 from tests.factories import lead_create, partner_create
-from tests.offer_helpers import dispatch_to
+from tests.offer_helpers import dispatch_to, lead_fresh, offers_of
 
 
 @pytest.fixture
@@ -23,22 +23,11 @@ def three(tenant_a):
             for i in range(3)]
 
 
-def _offers(tenant, lead):
-    with tenant_scope(tenant):
-        return list(Offer.objects.filter(lead=lead).order_by("id")
-                    .values_list("partner_id", "status"))
-
-
-def _lead(tenant, lead):
-    with tenant_scope(tenant):
-        return Lead.objects.get(pk=lead.pk)
-
-
 def test_it_offers_to_the_best_partner_only(tenant_a, three):
     lead = lead_create(tenant_a)
     dispatch_to(tenant_a, lead, three)
-    assert _offers(tenant_a, lead) == [(three[0].pk, "pending")]
-    assert _lead(tenant_a, lead).status == "offered"
+    assert offers_of(tenant_a, lead) == [(three[0].pk, "pending")]
+    assert lead_fresh(tenant_a, lead).status == "offered"
 
 
 def test_it_cascades_through_three_partners_by_rejects(tenant_a, three):
@@ -49,8 +38,8 @@ def test_it_cascades_through_three_partners_by_rejects(tenant_a, three):
             offer = Offer.objects.get(lead=lead, partner=partner, status="pending")
             offer_reject(offer_id=offer.pk, partner_id=partner.pk, actor="test",
                          reason="no_capacity")
-    assert [s for _, s in _offers(tenant_a, lead)] == ["rejected"] * 3
-    lead = _lead(tenant_a, lead)
+    assert [s for _, s in offers_of(tenant_a, lead)] == ["rejected"] * 3
+    lead = lead_fresh(tenant_a, lead)
     assert lead.status == "unrouted"
     assert "3 declined" in lead.status_reason
 
@@ -60,13 +49,13 @@ def test_it_cascades_by_expiry_when_the_sweep_runs(tenant_a, three, settings):
     dispatch_to(tenant_a, lead, three, accept_sla_hours=24, max_attempts=3)
     with time_machine.travel(timezone.now() + timedelta(hours=25), tick=False):
         sweep_task()
-        assert _offers(tenant_a, lead) == [(three[0].pk, "expired"), (three[1].pk, "pending")]
+        assert offers_of(tenant_a, lead) == [(three[0].pk, "expired"), (three[1].pk, "pending")]
     with time_machine.travel(timezone.now() + timedelta(hours=50), tick=False):
         sweep_task()
     with time_machine.travel(timezone.now() + timedelta(hours=75), tick=False):
         sweep_task()
-    assert [s for _, s in _offers(tenant_a, lead)] == ["expired"] * 3
-    assert _lead(tenant_a, lead).status == "unrouted"
+    assert [s for _, s in offers_of(tenant_a, lead)] == ["expired"] * 3
+    assert lead_fresh(tenant_a, lead).status == "unrouted"
 
 
 def test_it_stops_after_max_attempts(tenant_a, three):
@@ -75,8 +64,8 @@ def test_it_stops_after_max_attempts(tenant_a, three):
     with tenant_scope(tenant_a):
         offer = Offer.objects.get(lead=lead)
         offer_reject(offer_id=offer.pk, partner_id=three[0].pk, actor="t", reason="too_small")
-    assert len(_offers(tenant_a, lead)) == 1
-    assert _lead(tenant_a, lead).status == "unrouted"
+    assert len(offers_of(tenant_a, lead)) == 1
+    assert lead_fresh(tenant_a, lead).status == "unrouted"
 
 
 def test_it_accepts_and_assigns_the_lead(tenant_a, three):
@@ -100,8 +89,8 @@ def test_it_refuses_an_accept_after_the_deadline_even_before_the_sweep(tenant_a,
         with tenant_scope(tenant_a), pytest.raises(DomainError, match="expired"):
             offer_accept(offer_id=offer.pk, partner_id=three[0].pk, actor="t")
         sweep_task()
-    assert _offers(tenant_a, lead)[0] == (three[0].pk, "expired")
-    assert _lead(tenant_a, lead).assigned_partner_id is None
+    assert offers_of(tenant_a, lead)[0] == (three[0].pk, "expired")
+    assert lead_fresh(tenant_a, lead).assigned_partner_id is None
 
 
 def test_it_refuses_to_reject_without_a_reason(tenant_a, three):
@@ -119,7 +108,7 @@ def test_it_marks_a_lead_nobody_fits_as_unrouted_with_the_reason(
     lead = lead_create(tenant_a)
     with django_capture_on_commit_callbacks(execute=True):
         dispatch_to(tenant_a, lead, [])
-    lead = _lead(tenant_a, lead)
+    lead = lead_fresh(tenant_a, lead)
     assert lead.status == "unrouted"
     assert "4 outside territory" in lead.status_reason
     assert [m.to for m in mailoutbox] == [["manager@acme.example"]]
@@ -131,9 +120,9 @@ def test_it_runs_the_sweep_twice_without_changing_anything_more(tenant_a, three)
     dispatch_to(tenant_a, lead, three, accept_sla_hours=1)
     with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
         sweep_task()
-        first = _offers(tenant_a, lead)
+        first = offers_of(tenant_a, lead)
         sweep_task()
-        assert _offers(tenant_a, lead) == first
+        assert offers_of(tenant_a, lead) == first
 
 
 def test_it_resumes_a_partner_whose_vacation_ended(tenant_a):
@@ -164,4 +153,4 @@ def test_it_skips_a_next_candidate_that_filled_up_since_the_decision(tenant_a, t
     with tenant_scope(tenant_a):
         offer = Offer.objects.get(lead=lead)
         offer_reject(offer_id=offer.pk, partner_id=three[0].pk, actor="t", reason="conflict")
-    assert _offers(tenant_a, lead) == [(three[0].pk, "rejected"), (three[2].pk, "pending")]
+    assert offers_of(tenant_a, lead) == [(three[0].pk, "rejected"), (three[2].pk, "pending")]
