@@ -12,14 +12,19 @@ from matching.portal_views import INBOX_OFFERS
 from tests.factories import lead_create
 
 
+def _busy_inbox(tenant, partner) -> None:
+    """Three more pending offers than the inbox shows, expiring an hour apart."""
+    now = timezone.now()
+    with tenant_scope(tenant):
+        for i in range(INBOX_OFFERS + 3):
+            lead = lead_create(tenant, company_name=f"Kunde {i:02d}", postal_code="80331")
+            Offer.objects.create(tenant=tenant, lead=lead, partner=partner,
+                                 expires_at=now + timedelta(hours=1 + i))
+
+
 def test_it_shows_the_soonest_expiring_offers_and_counts_the_rest(
         partner_client_a1, tenant_a, partner_a1):
-    now = timezone.now()
-    with tenant_scope(tenant_a):
-        for i in range(INBOX_OFFERS + 3):
-            lead = lead_create(tenant_a, company_name=f"Kunde {i:02d}", postal_code="80331")
-            Offer.objects.create(tenant=tenant_a, lead=lead, partner=partner_a1,
-                                 expires_at=now + timedelta(hours=1 + i))
+    _busy_inbox(tenant_a, partner_a1)
 
     page = partner_client_a1.get(reverse("portal")).content.decode()
 
@@ -46,12 +51,7 @@ def test_it_links_each_card_to_its_offer_page_to_decline(partner_client_a1, tena
 
 def test_it_pins_the_inbox_query_count(partner_client_a1, tenant_a, partner_a1,
                                        django_assert_num_queries):
-    now = timezone.now()
-    with tenant_scope(tenant_a):
-        for i in range(INBOX_OFFERS + 3):
-            lead = lead_create(tenant_a, company_name=f"Kunde {i:02d}", postal_code="80331")
-            Offer.objects.create(tenant=tenant_a, lead=lead, partner=partner_a1,
-                                 expires_at=now + timedelta(hours=1 + i))
+    _busy_inbox(tenant_a, partner_a1)
     partner_client_a1.get(reverse("portal"))  # warm: session
     # session, user, membership, the offers with their leads and decisions, the count;
     # + the tenant scope's set_config on PostgreSQL (row-level security)
