@@ -39,17 +39,27 @@ def routing_wake(tenant_id: int) -> None:
     One queued `route_new_leads` task routes every lead that is new when it runs, so while
     one is queued and not yet started, no other is sent: a burst of a thousand leads costs
     one broker message, not a thousand. The flag lives in the shared cache (set here,
-    cleared by the task as it starts); if the cache or the broker is down, the lead waits
-    for the sweep's rule for lost tasks (ROUTING_STUCK_SECONDS) — it is committed either
-    way."""
+    cleared by the task as it starts); if the broker is down, the flag is dropped again (the
+    next lead tries anew) and this lead waits for the sweep's rule for lost tasks
+    (ROUTING_STUCK_SECONDS) — it is committed either way."""
     def send() -> None:
         try:
             first = cache.add(_wake_key(tenant_id), 1, timeout=WAKE_SECONDS)
         except Exception:  # the cache is down: send anyway, one task too many is harmless
             logger.warning("routing wake-up flag unavailable for tenant %s", tenant_id)
             first = True
-        if first:
+        if not first:
+            return
+        try:
             route_new_leads_task.delay(tenant_id)
+        except Exception:
+            # No task is on its way: a flag left set would keep the next leads from
+            # sending one. Raised on: the after-commit hook logs it.
+            try:
+                cache.delete(_wake_key(tenant_id))
+            except Exception:
+                logger.warning("routing wake-up flag unavailable for tenant %s", tenant_id)
+            raise
 
     transaction.on_commit(send, robust=True)
 

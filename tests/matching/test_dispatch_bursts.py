@@ -234,3 +234,30 @@ def test_a_lead_still_wakes_routing_when_the_cache_is_down(
                                     "postal_code": "80331"})
     with tenant_scope(tenant_a):
         assert Lead.objects.get(pk=lead.pk).status == "offered"  # woken without its flag
+
+
+def test_a_wake_up_the_broker_refused_does_not_hold_back_the_next_lead(
+        tenant_a, monkeypatch, django_capture_on_commit_callbacks, request):
+    from django.core.cache import cache
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from leads.services import lead_ingest
+    from matching import tasks
+
+    sent = []
+
+    def broker_down(*args):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    cache.delete(tasks._wake_key(tenant_a.pk))
+    request.addfinalizer(lambda: cache.delete(tasks._wake_key(tenant_a.pk)))
+    monkeypatch.setattr(tasks.route_new_leads_task, "delay", broker_down)
+    with tenant_scope(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        lead_ingest(tenant=tenant_a, actor="crm", channel="api",
+                    data={"company_name": "Während des Ausfalls", "country": "DE"})
+
+    monkeypatch.setattr(tasks.route_new_leads_task, "delay", lambda *args: sent.append(args))
+    with tenant_scope(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        lead_ingest(tenant=tenant_a, actor="crm", channel="api",
+                    data={"company_name": "Danach", "country": "DE"})
+    assert sent == [(tenant_a.pk,)]  # the broker is back: this lead wakes routing at once
