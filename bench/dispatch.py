@@ -6,7 +6,7 @@ arrival through the ingestion service to its offer being visible, at a steady ar
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lr_bench \\
     REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/dispatch.py \\
         [--partners 1000] [--leads 500] [--arrivals 1000 --rate 100] \\
-        [--skip-worker] [--sweep-leads 4000] [--sweepers 2]
+        [--skip-worker] [--sweep-leads 4000] [--sweepers 2] [--sweep-via worker|processes]
 
 Every run creates its own tenant (slug `dispatch-<time>`). The Redis database given is
 emptied (FLUSHDB) before each worker run: give the benchmark one of its own.
@@ -93,14 +93,18 @@ def bench_in_process(tenant, n: int) -> tuple[float, float]:
     return one_by_one, in_bursts
 
 
-def bench_sweep(tenant, *, extra_leads: int = 0, sweepers: int = 1) -> tuple[float, float]:
+def bench_sweep(tenant, *, extra_leads: int = 0, sweepers: int = 1, via: str = "worker"
+                ) -> tuple[float, float, float]:
     """Every pending offer made due (plus those of `extra_leads` more leads routed in bursts
-    first), then the sweep in batches of 1,000 (each expiry also makes the cascade's next
-    offer), by `sweepers` processes side by side (SKIP LOCKED shares the batches out):
-    offers expired per second, and the sweep processes' CPU per 1,000 offers (on a shared
-    machine the steadier of the two)."""
-    import multiprocessing
+    first), then swept; each expiry also makes the cascade's next offer. Returns offers
+    expired per second, and CPU per 1,000 offers of the sweeping processes (Python) and of
+    their PostgreSQL backends (both from /proc: on a shared machine steadier than the rate).
 
+    `via="worker"` (the product): a real worker with `sweepers` processes (prefork) and
+    SWEEP_PARALLELISM the same, sent the beat's `matching.sweep` once; it fans the backlog out
+    over its processes. Timed from the send to the moment no due offer is left (polled).
+    `via="processes"`: `sweepers` processes calling `offers_expire_due` side by side (no
+    broker: the sweep's own cost, for A/B of the SQL)."""
     from django.db import connection
     from django.utils import timezone
 
@@ -112,9 +116,104 @@ def bench_sweep(tenant, *, extra_leads: int = 0, sweepers: int = 1) -> tuple[flo
     with tenant_scope(tenant):
         for i in range(0, len(extra), ROUTE_BATCH):
             leads_route_and_dispatch(lead_ids=extra[i:i + ROUTE_BATCH])
+    worker = _sweep_worker(tenant, sweepers) if via == "worker" else None
+    with tenant_scope(tenant):
         due = timezone.now() - timezone.timedelta(minutes=1)
         Offer.objects.filter(status="pending").update(expires_at=due)
         count = Offer.objects.filter(status="pending").count()
+    if worker is not None:
+        elapsed, python_cpu, pg_cpu = _sweep_by_worker(worker, tenant, due)
+        with tenant_scope(tenant):
+            expired = Offer.objects.filter(status="expired", responded_at__gt=due).count()
+    else:
+        elapsed, expired, python_cpu, pg_cpu = _sweep_by_processes(tenant, sweepers)
+    connection.close()
+    assert expired >= count, (expired, count)
+    return (expired / elapsed, python_cpu * 1000 / expired * 1000,
+            pg_cpu * 1000 / expired * 1000)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _backends_cpu() -> float:
+    """CPU so far of this database's other client backends (the sweepers' connections)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        return sum(_cpu_seconds(pid) for (pid,) in cursor.fetchall())
+
+
+def _sweep_worker(tenant, sweepers: int) -> subprocess.Popen:
+    """A worker of `sweepers` processes, up and warm (as a deployed one is): it has answered
+    a ping, and each process has run a sweep helper while nothing was due."""
+    from celery import Celery
+
+    # Connections kept (as deployed: CONN_MAX_AGE), so their backends' CPU can be read.
+    worker = _worker({"SWEEP_PARALLELISM": str(sweepers), "CONN_MAX_AGE": "600"},
+                     concurrency=sweepers)
+    sender = Celery(broker=os.environ["REDIS_URL"], set_as_current=False)
+    deadline = time.time() + 60
+    while not sender.control.ping(timeout=1) and time.time() < deadline:
+        pass
+    for _ in range(sweepers):
+        sender.send_task("matching.sweep_expire", args=[tenant.pk])
+    time.sleep(3)
+    return worker
+
+
+def _sweep_by_worker(worker: subprocess.Popen, tenant, due) -> tuple[float, float, float]:
+    """The beat's sweep sent once; (seconds until no due offer is left, CPU of the worker's
+    processes, CPU of their PostgreSQL backends)."""
+    from celery import Celery
+
+    from leadrouter.tenancy.scoping import tenant_scope
+    from matching.models import Offer
+
+    try:
+        tree = [worker.pid] + _children(worker.pid)
+        before, pg_before = sum(_cpu_seconds(pid) for pid in tree), _backends_cpu()
+        sender = Celery(broker=os.environ["REDIS_URL"], set_as_current=False)
+        start = time.perf_counter()
+        sender.send_task("matching.sweep")
+        with tenant_scope(tenant):
+            while Offer.objects.filter(status="pending", expires_at__lte=due).exists():
+                time.sleep(0.02)
+        elapsed = time.perf_counter() - start
+        python_cpu = sum(_cpu_seconds(pid) for pid in tree) - before
+        pg_cpu = _backends_cpu() - pg_before
+    finally:
+        worker.terminate()
+        worker.wait(20)
+    return elapsed, python_cpu, pg_cpu
+
+
+def _sweep_by_processes(tenant, sweepers: int) -> tuple[float, int, float, float]:
+    import multiprocessing
+
+    from django.db import connection
+
     if sweepers == 1:
         go, results = None, multiprocessing.SimpleQueue()
         start = time.perf_counter()
@@ -135,11 +234,10 @@ def bench_sweep(tenant, *, extra_leads: int = 0, sweepers: int = 1) -> tuple[flo
         for process in processes:
             process.join()
     elapsed = time.perf_counter() - start
-    failed = [c for _n, c in outcome if isinstance(c, str)]
+    failed = [c for _n, c, _p in outcome if isinstance(c, str)]
     assert not failed, failed
-    expired, cpu = sum(n for n, _c in outcome), sum(c for _n, c in outcome)
-    assert expired >= count, (expired, count)
-    return expired / elapsed, cpu * 1000 / expired * 1000
+    return (elapsed, sum(n for n, _c, _p in outcome), sum(c for _n, c, _p in outcome),
+            sum(p for _n, _c, p in outcome))
 
 
 def _sweeper(tenant_id: int, go, results) -> None:
@@ -151,21 +249,25 @@ def _sweeper(tenant_id: int, go, results) -> None:
     try:
         with tenant_scope(tenant_id):
             connection.ensure_connection()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
             if go is not None:
                 go.wait()
-            cpu = time.process_time()
-            expired = offers_expire_due(batch_size=1000)
-            results.put((expired, time.process_time() - cpu))
+            cpu, pg_cpu = time.process_time(), _cpu_seconds(backend)
+            expired = offers_expire_due()
+            results.put((expired, time.process_time() - cpu, _cpu_seconds(backend) - pg_cpu))
     except Exception as exc:  # reported, so the parent does not wait forever
-        results.put((0, repr(exc)))
+        results.put((0, repr(exc), 0.0))
     finally:
         if go is not None:
             connection.close()
 
 
-def _worker(extra_env: dict | None = None) -> subprocess.Popen:
-    """One worker process (solo pool: one task at a time) on the benchmark's Redis database,
-    which is emptied first so no earlier run's tasks are waiting."""
+def _worker(extra_env: dict | None = None, concurrency: int = 0) -> subprocess.Popen:
+    """One worker process (solo pool: one task at a time; or prefork with `concurrency`
+    processes) on the benchmark's Redis database, which is emptied first so no earlier
+    run's tasks are waiting."""
     from django.db import connection
 
     redis_url = os.environ["REDIS_URL"]
@@ -176,9 +278,12 @@ def _worker(extra_env: dict | None = None) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "1", "REDIS_URL": redis_url, **(extra_env or {}),
            "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
                            f"{db['PORT'] or 5432}/{db['NAME']}"}
+    pool = (["--pool", "prefork", "--concurrency", str(concurrency)] if concurrency
+            else ["--pool", "solo"])
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "leadrouter", "worker", "--pool", "solo",
-         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"], cwd=ROOT, env=env)
+        [sys.executable, "-m", "celery", "-A", "leadrouter", "worker", *pool,
+         "--without-gossip", "--without-mingle", "--loglevel",
+         os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING")], cwd=ROOT, env=env)
     time.sleep(5)
     return worker
 
@@ -280,7 +385,11 @@ def main() -> None:
     parser.add_argument("--sweep-leads", type=int, default=0,
                         help="more leads routed (in bursts) before the sweep, for more due offers")
     parser.add_argument("--sweepers", type=int, default=1,
-                        help="sweep processes side by side")
+                        help="worker processes the beat's sweep fans out over (or, with "
+                             "--sweep-via processes, processes sweeping side by side)")
+    parser.add_argument("--sweep-via", choices=("worker", "processes"), default="worker",
+                        help="worker: a real worker runs the beat's sweep task (needs "
+                             "REDIS_URL); processes: offers_expire_due called directly")
     parser.add_argument("--arrivals", type=int, default=1000,
                         help="leads sent through the ingestion service for the latency run")
     parser.add_argument("--rate", type=float, default=100.0,
@@ -291,10 +400,12 @@ def main() -> None:
     one_by_one, in_bursts = bench_in_process(tenant, args.leads)
     print(f"routed and offered in one process, one lead per task: {one_by_one:.0f} leads/s")
     print(f"routed and offered in one process, a burst (batches): {in_bursts:.0f} leads/s")
-    per_second, cpu_ms = bench_sweep(tenant, extra_leads=args.sweep_leads,
-                                     sweepers=args.sweepers)
-    print(f"expiry sweep, {args.sweepers} process(es): {per_second:.0f} offers/s "
-          f"(CPU {cpu_ms:.0f} ms per 1,000 offers, load {os.getloadavg()[0]:.1f})")
+    via = args.sweep_via if os.environ.get("REDIS_URL") else "processes"
+    per_second, cpu_ms, pg_ms = bench_sweep(tenant, extra_leads=args.sweep_leads,
+                                            sweepers=args.sweepers, via=via)
+    print(f"expiry sweep, {args.sweepers} process(es) via {via}: {per_second:.0f} offers/s "
+          f"(CPU per 1,000 offers: Python {cpu_ms:.0f} ms, PostgreSQL {pg_ms:.0f} ms; "
+          f"load {os.getloadavg()[0]:.1f})")
     if not args.skip_worker and os.environ.get("REDIS_URL"):
         drained, median_wait = bench_burst(tenant, args.leads)
         print(f"burst of {args.leads} leads, one worker: {drained:.0f} leads/s routed "

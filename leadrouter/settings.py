@@ -126,6 +126,10 @@ BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 3600)
 # The sweep re-routes leads still `new` this long after arrival (their task was lost with a
 # broker restart or a killed worker): the bound on a lost task's delay, plus one sweep.
 ROUTING_STUCK_SECONDS = env_int("ROUTING_STUCK_SECONDS", 60)
+# A backlog of due offers larger than one batch is swept by this many tasks side by side
+# (the beat's sweep and helpers it sends, sharing the offers through SKIP LOCKED): set it to
+# the worker's concurrency (Celery's default is the number of CPUs, as here).
+SWEEP_PARALLELISM = env_int("SWEEP_PARALLELISM", os.cpu_count() or 1)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}

@@ -112,7 +112,13 @@ SWEEP_LEAD_FIELDS = ("id", "tenant_id", "status", "status_reason", "industry", "
                      "assigned_partner_id", "routed_at", "updated_at")
 
 
-def offers_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
+# Due offers expired per transaction by the sweep (each with its event, its cascade's next
+# offer and that offer's event): large enough that the per-statement costs are shared out,
+# small enough that a transaction holds its locks briefly.
+SWEEP_BATCH = 500
+
+
+def offers_expire_due(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH) -> int:
     """Expire pending offers past their deadline (the SLA guarantee; run by the sweep).
 
     Due offers are locked with SKIP LOCKED, so several sweeps can run side by side; their

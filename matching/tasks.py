@@ -190,10 +190,11 @@ def sweep_task() -> dict:
 def sweep_tenant(*, tenant_id: int) -> dict:
     from leads.models import Lead, LeadStatus
     from matching.dispatch import ROUTE_BATCH, leads_route_and_dispatch
-    from matching.offers import offers_expire_due, offers_remind_due
+    from matching.offers import offers_remind_due
     from matching.webhooks import deliveries_due, delivery_attempt
 
-    counts = {"expired": offers_expire_due(), "reminded": offers_remind_due(), "webhooks": 0,
+    counts = {"expired": offers_expire_fanned_out(tenant_id=tenant_id),
+              "reminded": offers_remind_due(), "webhooks": 0,
               "rerouted": 0, "resumed": partners_resume_due()}
     for delivery_id in deliveries_due():
         delivery_attempt(delivery_id=delivery_id)
@@ -214,6 +215,45 @@ def sweep_tenant(*, tenant_id: int) -> dict:
                 except Exception:  # one broken lead must not stop the sweep for the others
                     logger.exception("re-routing lead %s failed", lead_id)
     return counts
+
+
+def offers_expire_fanned_out(*, tenant_id: int) -> int:
+    """The sweep's expiry of the tenant's due offers (in its scope). A backlog of more than
+    one batch is shared out: up to SWEEP_PARALLELISM - 1 helper tasks (`matching.
+    sweep_expire`) are sent to the worker's other processes, and this task sweeps beside
+    them; all take their batches with SKIP LOCKED, so no offer is expired twice. Returns
+    how many offers this task expired (each helper returns its own count).
+
+    A helper that dies mid-batch rolls its transaction back and leaves its offers due for
+    the others, the broker's re-delivery (acks_late) and the next minute's sweep; a broker
+    that refuses a helper leaves the whole backlog to this task."""
+    from matching.models import Offer, OfferStatus
+    from matching.offers import SWEEP_BATCH, offers_expire_due
+
+    now = timezone.now()
+    parallelism = max(int(settings.SWEEP_PARALLELISM), 1)
+    if parallelism > 1:
+        due = (Offer.objects.filter(status=OfferStatus.PENDING, expires_at__lte=now)
+               .values("pk")[:SWEEP_BATCH * parallelism].count())
+        helpers = min(parallelism - 1, -(-due // SWEEP_BATCH) - 1)
+        for _ in range(helpers):
+            try:
+                sweep_expire_task.delay(tenant_id)
+            except Exception:
+                logger.exception("a sweep helper could not be sent; sweeping without it")
+                break
+    return offers_expire_due(now=now)
+
+
+@shared_task(base=TenantTask, name="matching.sweep_expire")
+def sweep_expire_task(tenant_id: int) -> int:
+    """A helper of the beat's sweep (see `offers_expire_fanned_out`): expires the tenant's
+    due offers, a batch per transaction, until none is left that another sweep does not
+    hold. acks_late (TenantTask): a killed helper is delivered again, and running it again
+    changes nothing once the offers are expired."""
+    from matching.offers import offers_expire_due
+
+    return offers_expire_due()
 
 
 def partners_resume_due() -> int:
