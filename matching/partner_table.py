@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from feedback.models import OutcomeEvent
 from leads.models import OPEN_STATUSES, Lead
-from matching.engine import EventRecord, PartnerRecord, PartnerTable, segment_of
+from matching.engine import EventRecord, LeadProfile, PartnerRecord, PartnerTable
 from matching.engine.types import EVENT_KINDS
 from matching.models import Offer, OfferStatus
 from partners.models import (
@@ -47,7 +47,7 @@ from partners.models import (
 REBUILD_SECONDS = 24 * 3600
 CACHE_SECONDS = REBUILD_SECONDS
 EVENT_OVERLAP = timedelta(minutes=10)
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: events carry their leads' fit criteria
 
 
 def _cache_key(tenant_id: int) -> str:
@@ -80,21 +80,42 @@ def _counted_events():
     return OutcomeEvent.objects.filter(kind__in=list(EVENT_KINDS), partner__isnull=False)
 
 
+# The lead's fields the engine's fit criteria read (matching.routing.lead_profile, without
+# the exclusions, which do not change fit).
+_LEAD_FIELDS = ("lead_id", "lead__industry", "lead__employees", "lead__country",
+                "lead__postal_code", "lead__latitude", "lead__longitude", "lead__deal_value",
+                "lead__competencies", "lead__certifications", "lead__products",
+                "lead__language")
+
+
 def _events(recorded_since: datetime | None = None, ids: list[int] | None = None
             ) -> tuple[list[EventRecord], dict[int, datetime]]:
-    """Matured outcomes that the performance model counts, with the lead's segment (all,
-    those recorded since `recorded_since`, or those with `ids`), and {id: recorded_at}."""
+    """Matured outcomes that the performance model counts, with the lead's segment and
+    profile (for the fit the skill estimate compares each outcome with; one profile per
+    lead, shared by its events) — all, those recorded since `recorded_since`, or those with
+    `ids` — and {id: recorded_at}."""
     rows = _counted_events()
     if recorded_since is not None:
         rows = rows.filter(recorded_at__gte=recorded_since)
     if ids is not None:
         rows = rows.filter(pk__in=ids)
-    records, recorded = [], {}
-    for event_id, pid, kind, occurred, at, industry, employees in rows.values_list(
-            "id", "partner_id", "kind", "occurred_at", "recorded_at", "lead__industry",
-            "lead__employees").iterator(chunk_size=5000):
-        records.append(EventRecord(partner_id=pid, kind=kind,
-                                   segment=segment_of(industry, employees), occurred=occurred))
+    records, recorded, profiles = [], {}, {}
+    for (event_id, pid, kind, occurred, at, lead_id, industry, employees, country, postal,
+         lat, lon, deal_value, competencies, certifications, products, language
+         ) in rows.values_list("id", "partner_id", "kind", "occurred_at", "recorded_at",
+                               *_LEAD_FIELDS).iterator(chunk_size=5000):
+        lead = profiles.get(lead_id)
+        if lead is None:
+            lead = profiles[lead_id] = LeadProfile(
+                id=lead_id, industry=industry or "", employees=employees,
+                country=country or "", postal_code=postal or "", latitude=lat,
+                longitude=lon,
+                deal_value=float(deal_value) if deal_value is not None else None,
+                competencies=list(competencies or []),
+                certifications=list(certifications or []), products=list(products or []),
+                language=language or "")
+        records.append(EventRecord(partner_id=pid, kind=kind, segment=lead.segment,
+                                   occurred=occurred, lead=lead))
         recorded[event_id] = at
     return records, recorded
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching.engine.types import LeadProfile, PartnerTable, industry_sector
+from matching.engine.eligibility import partner_distances
+from matching.engine.types import (
+    FIT_CRITERIA,
+    LeadProfile,
+    PartnerTable,
+    PolicyParams,
+    industry_sector,
+)
 
 UNKNOWN_DISTANCE_FIT = 0.5
 
@@ -149,3 +156,25 @@ def fit_criteria(table: PartnerTable, lead: LeadProfile, day: int, distance_km: 
         "certification": certification,
         "level": level_fit(table),
     }
+
+
+def event_criteria(table: PartnerTable, items: list) -> np.ndarray:
+    """The fit criteria (rows in FIT_CRITERIA order, float32) of each event's partner for the
+    event's lead: `items` are (partner index, LeadProfile or None, day ordinal); a row is NaN
+    without a profile. Computed when the event enters the table, with the criteria's default
+    shapes (distance scale, size and deal widths, customer ratio, certification saturation):
+    the policy's *weights* are applied when the skill is estimated (performance.py). One
+    vectorised evaluation per distinct lead (its offers and its close share it)."""
+    rows = np.full((len(items), len(FIT_CRITERIA)), np.nan, dtype=np.float32)
+    defaults = PolicyParams()
+    by_lead: dict[int, list[int]] = {}
+    for k, (_i, lead, _day) in enumerate(items):
+        if lead is not None:
+            by_lead.setdefault(id(lead), []).append(k)
+    for ks in by_lead.values():
+        _i, lead, day = items[ks[0]]
+        criteria = fit_criteria(table, lead, day, partner_distances(table, lead), defaults)
+        partners = np.array([items[k][0] for k in ks], dtype=np.int64)
+        for j, name in enumerate(FIT_CRITERIA):
+            rows[ks, j] = criteria[name][partners]
+    return rows

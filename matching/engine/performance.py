@@ -123,3 +123,114 @@ def segment_rates(table: PartnerTable, params: PolicyParams, day: int, segment: 
         )
     table._memo[key] = result
     return result
+
+
+# --- Skill: wins relative to what fit predicts -----------------------------------------------
+#
+# A partner's raw win rate mixes its skill with the fit of the leads it was given: the score
+# sends well-fitting leads to well-fitting partners, so a partner with a good niche looks
+# skilled, and multiplying its raw rate by fit again counts fit twice. The skill compares each
+# closed lead with what its fit predicts (indirect standardisation):
+#
+#     expected win of a closed lead   e = c · fit^γ,  c = (W_T + 1) / (Σ fit^γ + 2)
+#     partner skill                   r_P  ~ Gamma(k + W_P, k + E_P)           (prior mean 1)
+#     partner × segment               r_PS ~ Gamma(k·r_P + W_PS, k + E_PS)
+#
+# W the decayed wins, E = Σ e the decayed expected wins, fit the policy's fit of the partner
+# for that lead (criteria kept with each event, weighted by the policy), c the tenant's wins
+# per unit of fit^γ, k = m · p_T the prior strength m (pseudo-observations) in expected wins.
+# The win probability of a partner for a lead is then p̂_win = c · fit^γ · r_PS, and the score
+# multiplies fit^γ by r_PS: fit is counted once.
+
+P_WIN_MAX = 0.99
+
+
+@dataclass
+class Skill:
+    """Posterior Gamma(shape, rate) of each partner's skill (observed / expected wins)."""
+
+    shape: np.ndarray
+    rate: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.mean = self.shape / self.rate
+
+
+@dataclass
+class SkillModel:
+    scale: float  # c: p̂_win = c · fit^γ at skill 1
+    strength: float  # k, in expected wins
+    partner: Skill
+    wins: np.ndarray  # decayed W_P
+    expected: np.ndarray  # decayed E_P
+    closed_mask: np.ndarray  # the table's events that count (closed, with criteria)
+    event_expected: np.ndarray  # e of each of those events
+
+
+def _event_fit(table: PartnerTable, params: PolicyParams) -> np.ndarray:
+    """Fit of each event's partner for its lead under the policy's weights (NaN unknown)."""
+    from matching.engine.types import FIT_CRITERIA
+
+    weights = np.array([max(float(params.weights.get(name, 0.0)), 0.0)
+                        for name in FIT_CRITERIA])
+    criteria = table.ev_criteria.astype(float)
+    if weights.sum() <= 0:
+        return np.where(np.isnan(criteria).any(axis=1), np.nan, 1.0)
+    return criteria @ weights / weights.sum()
+
+
+def _skill_key(params: PolicyParams, day: int) -> tuple:
+    return (day, params.half_life_days, params.prior_strength, params.fit_exponent,
+            tuple(sorted(params.weights.items())))
+
+
+def skill_model(table: PartnerTable, params: PolicyParams, day: int) -> SkillModel | None:
+    """The tenant's calibration c and every partner's skill posterior; None when no closed
+    lead in the table has its fit criteria (e.g. a table built without lead profiles)."""
+    key = ("skill", *_skill_key(params, day))
+    if key in table._memo:
+        return table._memo[key]
+    result = None
+    closed = ((table.ev_kind == EV_WON) | (table.ev_kind == EV_LOST))
+    fit = _event_fit(table, params)
+    closed &= ~np.isnan(fit)
+    if closed.any():
+        w = _decay_weights(table, day, params.half_life_days)[closed]
+        won = (table.ev_kind[closed] == EV_WON).astype(float)
+        base = np.power(np.maximum(fit[closed], 0.0), max(params.fit_exponent, 0.0))
+        scale = (float(w @ won) + 1.0) / (float(w @ base) + 2.0)
+        partners = table.ev_partner[closed]
+        wins = np.bincount(partners, weights=w * won, minlength=len(table))
+        expected = np.bincount(partners, weights=w * scale * base, minlength=len(table))
+        tenant_win = (float(w @ won) + 1.0) / (float(w.sum()) + 2.0)
+        strength = max(params.prior_strength * tenant_win, 1e-6)
+        result = SkillModel(scale, strength, Skill(strength + wins, strength + expected),
+                            wins, expected, closed, scale * base)
+    table._memo[key] = result
+    return result
+
+
+def segment_skill(table: PartnerTable, params: PolicyParams, day: int, segment: str
+                  ) -> Skill | None:
+    """Skill posteriors of every partner in one segment, shrunk towards its overall skill."""
+    key = ("segment-skill", segment, *_skill_key(params, day))
+    if key in table._memo:
+        return table._memo[key]
+    model = skill_model(table, params, day)
+    result = None
+    if model is not None:
+        k, prior = model.strength, model.partner.mean
+        seg_id = table.segment_vocab.get(segment)
+        wins = expected = np.zeros(len(table))
+        if seg_id is not None:
+            closed = model.closed_mask
+            in_seg = closed & (table.ev_segment == seg_id)
+            w = _decay_weights(table, day, params.half_life_days)
+            partners = table.ev_partner[in_seg]
+            won = (table.ev_kind[in_seg] == EV_WON)
+            wins = np.bincount(partners, weights=w[in_seg] * won, minlength=len(table))
+            expected = np.bincount(partners, weights=w[in_seg] * model.event_expected[
+                in_seg[closed]], minlength=len(table))
+        result = Skill(k * prior + wins, k + expected)
+    table._memo[key] = result
+    return result

@@ -26,7 +26,15 @@ import numpy as np
 
 from matching.engine.eligibility import eligibility, partner_distances, rule_checks
 from matching.engine.fit import fit_criteria
-from matching.engine.performance import Rates, partner_performance, segment_rates
+from matching.engine.performance import (
+    P_WIN_MAX,
+    Rates,
+    Skill,
+    partner_performance,
+    segment_rates,
+    segment_skill,
+    skill_model,
+)
 from matching.engine.types import (
     FACTOR_WEIGHT_DEFAULTS,
     FIT_CRITERIA,
@@ -63,6 +71,8 @@ class LeadScores:
     win: Rates | None
     p_accept: np.ndarray
     p_win: np.ndarray
+    skill: Skill | None  # with a skill estimate, the score's win factor is its mean
+    win_factor: np.ndarray  # what multiplies the score (before exponent b): skill or p̂_win
     load: np.ndarray  # ψ(u)^c
     tier: np.ndarray
     closed: np.ndarray  # raw closed leads per partner (for n₀)
@@ -81,6 +91,8 @@ class LeadScores:
                 return {k: cut(v) for k, v in value.items()}
             if isinstance(value, Rates):
                 return Rates(value.alpha[idx], value.beta[idx])
+            if isinstance(value, Skill):
+                return Skill(value.shape[idx], value.rate[idx])
             return value
         return LeadScores(**{name: cut(getattr(self, name))
                              for name in self.__dataclass_fields__})
@@ -130,12 +142,20 @@ def score_lead(table: PartnerTable, lead: LeadProfile, params: PolicyParams, day
         fit = np.ones(len(table))
     exponent = factor_exponents(params)
     performance = partner_performance(table, params, day)
+    gamma = max(params.fit_exponent, 0.0)
+    skill = None
     if params.use_performance:
         accept, win = segment_rates(table, params, day, lead.segment)
         p_accept, p_win = accept.mean, win.mean
+        win_factor = p_win
+        model = skill_model(table, params, day)
+        if model is not None:
+            skill = segment_skill(table, params, day, lead.segment)
+            win_factor = skill.mean
+            p_win = np.minimum(model.scale * np.power(fit, gamma) * skill.mean, P_WIN_MAX)
     else:
         accept = win = None
-        p_accept = p_win = np.ones(len(table))
+        p_accept = p_win = win_factor = np.ones(len(table))
     load = load_factor(table.load, table.capacity) ** exponent["load"]
     # Tiers kept by the feedback loop (rules, manager overrides) win over the estimate.
     stored = getattr(table, "stored_tier", None)
@@ -151,22 +171,26 @@ def score_lead(table: PartnerTable, lead: LeadProfile, params: PolicyParams, day
         tier_multiplier = tier_multiplier * boost
     penalty = np.power(min(max(params.soft_rule_penalty, 0.0), 1.0), soft)
     value = max(float(lead.deal_value), 1.0) if lead.deal_value else 1.0
-    base = value * np.power(fit, max(params.fit_exponent, 0.0)) * tier_multiplier * penalty
-    score = (base * p_accept ** exponent["accept"] * p_win ** exponent["win"] * load)
+    base = value * np.power(fit, gamma) * tier_multiplier * penalty
+    score = (base * p_accept ** exponent["accept"] * win_factor ** exponent["win"] * load)
     return LeadScores(eligible, excluded, checks, soft, criteria, weights, fit, accept, win,
-                      p_accept, p_win, load, tiers, performance.closed,
+                      p_accept, p_win, skill, win_factor, load, tiers, performance.closed,
                       tier_multiplier, penalty, value, base, score)
 
 
 def _sampled_scores(ls: LeadScores, idx: np.ndarray, params: PolicyParams,
                     rng: np.random.Generator, draws: int | None = None) -> np.ndarray:
-    """Thompson: scores with p(accept), p(win) drawn from their posteriors."""
+    """Thompson: scores with p(accept) and p(win) (or the skill) drawn from their
+    posteriors."""
     shape = (draws, len(idx)) if draws else (len(idx),)
     exponent = factor_exponents(params)
     a, b = exponent["accept"], exponent["win"]
     p_accept = rng.beta(ls.accept.alpha[idx], ls.accept.beta[idx], size=shape)
-    p_win = rng.beta(ls.win.alpha[idx], ls.win.beta[idx], size=shape)
-    return ls.base[idx] * p_accept ** a * p_win ** b * ls.load[idx]
+    if ls.skill is not None:
+        win = rng.gamma(ls.skill.shape[idx], 1.0 / ls.skill.rate[idx], size=shape)
+    else:
+        win = rng.beta(ls.win.alpha[idx], ls.win.beta[idx], size=shape)
+    return ls.base[idx] * p_accept ** a * win ** b * ls.load[idx]
 
 
 def _best(values: np.ndarray, ids: np.ndarray) -> int:
@@ -251,9 +275,15 @@ def explain(table, ls: LeadScores, order_idx: list[int],
                      "load": r(ls.load[idx])})
     contributions = {name: r(ls.weights[name] * ls.criteria[name][idx] / total)
                      for name in FIT_CRITERIA}
-    factors = {"fit": r(ls.fit[idx] ** gamma), "p_accept": criteria["p_accept"],
-               "p_win": criteria["p_win"], "load": criteria["load"],
-               "tier": r(ls.tier_multiplier[idx]), "soft_penalty": r(ls.penalty[idx])}
+    factors = {"fit": r(ls.fit[idx] ** gamma), "p_accept": criteria["p_accept"]}
+    if ls.skill is not None:
+        # p̂_win = c · fit^γ · skill: fit is already a factor, the skill is the learned part.
+        criteria["skill"] = r(ls.skill.mean[idx])
+        factors["skill"] = criteria["skill"]
+    else:
+        factors["p_win"] = criteria["p_win"]
+    factors.update({"load": criteria["load"], "tier": r(ls.tier_multiplier[idx]),
+                    "soft_penalty": r(ls.penalty[idx])})
     scores, fits = np.round(ls.score[idx], 6).tolist(), r(ls.fit[idx])
     soft_rules = [rule for rule in RULES if rule not in params.hard_rules]
     candidates = []

@@ -108,12 +108,15 @@ class PartnerRecord:
 
 @dataclass
 class EventRecord:
-    """One matured outcome of a partner: kind in EVENT_KINDS, the lead's segment, when."""
+    """One matured outcome of a partner: kind in EVENT_KINDS, the lead's segment, when, and
+    optionally the lead's profile: with it the table keeps the fit criteria of this partner
+    for that lead, which the skill estimate compares the outcome with (performance.py)."""
 
     partner_id: int
     kind: str
     segment: str
     occurred: date | datetime
+    lead: LeadProfile | None = None
 
 
 @dataclass
@@ -275,6 +278,9 @@ class PartnerTable:
         t.ev_kind = np.zeros(0, dtype=np.int64)
         t.ev_segment = np.zeros(0, dtype=np.int64)
         t.ev_day = np.zeros(0, dtype=float)
+        # Fit criteria (FIT_CRITERIA order) of the event's partner for the event's lead; NaN
+        # where the event came without the lead's profile.
+        t.ev_criteria = np.zeros((0, len(FIT_CRITERIA)), dtype=np.float32)
         t.add_events(events or [])
         return t
 
@@ -294,6 +300,10 @@ class PartnerTable:
             [vocab.setdefault(e.segment, len(vocab)) for _, _, e in ev], dtype=np.int64)])
         self.ev_day = np.concatenate(
             [self.ev_day, np.array([_ordinal(e.occurred) for _, _, e in ev], dtype=float)])
+        from matching.engine.fit import event_criteria  # fit.py imports this module
+
+        self.ev_criteria = np.concatenate([self.ev_criteria, event_criteria(
+            self, [(i, e.lead, _ordinal(e.occurred)) for i, _, e in ev])])
         self._memo.clear()  # the estimates were computed without these
         return len(ev)
 
