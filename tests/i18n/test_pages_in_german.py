@@ -6,6 +6,8 @@ catalogue) is caught once someone adds it to the catalogue, and any marked strin
 translation is missing shows up in English and fails here.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -77,3 +79,7 @@ def test_it_shows_the_offer_card_in_german_with_german_amounts(
     assert "Annehmen" in page and "Ablehnen" in page
     assert "123.457\u00a0€" in page
     assert "Accept" not in page
+    # the card's time left and why-you line, formatted in the view: German words, comma decimals
+    assert re.search(r"noch \d+\xa0(Minuten|Stunden?)", page)
+    why = re.search(r"<dt>Warum Sie</dt><dd>([^<]*)</dd>", page)
+    assert why and re.fullmatch(r"([^,]+ \d,\d\d)(, [^,]+ \d,\d\d)*", why.group(1)), why
