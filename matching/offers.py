@@ -118,7 +118,7 @@ SWEEP_LEAD_FIELDS = ("id", "tenant_id", "status", "status_reason", "industry", "
 SWEEP_BATCH = 500
 
 
-def offers_expire_due(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH) -> int:
+def offers_expire_due(*, now: datetime | None = None, batch_size: int | None = None) -> int:
     """Expire pending offers past their deadline (the SLA guarantee; run by the sweep).
 
     Due offers are locked with SKIP LOCKED, so several sweeps can run side by side; their
@@ -128,6 +128,7 @@ def offers_expire_due(*, now: datetime | None = None, batch_size: int = SWEEP_BA
     are written together or not at all. Returns how many offers expired.
     """
     now = now or timezone.now()
+    batch_size = batch_size or SWEEP_BATCH
     total = 0
     while True:
         # Statistics held to the end of the batch: one upsert, rows locked in one order.
