@@ -23,9 +23,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback.tenant_settings import memo_forget, transaction_memo
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.audit import audit_record
 from matching.models import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
@@ -113,7 +116,7 @@ def webhook_emit_many(*, tenant_id: int, event: str, data: list[dict],
     """Queue one `event` per item of `data` for every active subscription to it: one read
     of the subscriptions and one insert, however many events (a routing burst, a sweep)."""
     hooks = [only] if only is not None else [
-        hook for hook in Webhook.objects.filter(is_active=True) if event in hook.events]
+        hook for hook in _subscriptions(tenant_id) if event in hook.events]
     if not hooks or not data:
         return []
     created_at = timezone.now().isoformat()
@@ -133,6 +136,20 @@ def webhook_emit_many(*, tenant_id: int, event: str, data: list[dict],
             deliver_webhooks_task.delay_on_commit(
                 tenant_id, [d.pk for d in deliveries[i:i + DELIVERIES_PER_TASK]])
     return deliveries
+
+
+def _subscriptions(tenant_id: int) -> list[Webhook]:
+    """The tenant's active webhooks, read once per transaction (a routing burst emits
+    lead.routed and offer.created; a sweep batch offer.expired and offer.created)."""
+    return transaction_memo(("webhooks", tenant_id), lambda: list(
+        Webhook.objects.filter(tenant_id=tenant_id, is_active=True)))
+
+
+@receiver(post_save, sender=Webhook, dispatch_uid="webhook_saved")
+@receiver(post_delete, sender=Webhook, dispatch_uid="webhook_deleted")
+def _webhook_changed(sender, instance: Webhook, **kwargs) -> None:
+    # Cache invalidation only: the next emit in this transaction reads the subscriptions anew.
+    memo_forget(("webhooks", instance.tenant_id))
 
 
 def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
