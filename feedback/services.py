@@ -41,7 +41,9 @@ def outcome_record(*, lead_id: int, actor, status: str, partner_id: int | None =
                           fields={"value": [_("Must be 0 or more.")]})
 
     with transaction.atomic():
-        lead = Lead.objects.select_for_update().get(pk=lead_id)
+        # The partner comes along (its row is not locked): the event and audit need it.
+        lead = (Lead.objects.select_for_update(of=("self",)).select_related("assigned_partner")
+                .get(pk=lead_id))
         if partner_id is not None and lead.assigned_partner_id != partner_id:
             raise DomainError(_("This lead is not held by your partner account."),
                               code="not_held", status_code=409)
@@ -53,9 +55,11 @@ def outcome_record(*, lead_id: int, actor, status: str, partner_id: int | None =
         offer = (Offer.objects.filter(lead=lead, status=OfferStatus.ACCEPTED,
                                       partner_id=lead.assigned_partner_id).first())
         partner = lead.assigned_partner
-        when = closed_at or timezone.now()
-        event_record(lead=lead, kind=status, actor=actor, partner=partner, offer=offer,
-                     reason=reason, value=value, note=note, occurred_at=when)
+        # Without `closed_at`, the event happens when it is recorded (its own clock reading:
+        # at or after the statistics' `now`, so inside any window without reading it).
+        when = event_record(lead=lead, kind=status, actor=actor, partner=partner, offer=offer,
+                            reason=reason, value=value, note=note,
+                            occurred_at=closed_at).occurred_at
         if status in PROGRESS_KINDS:
             lead.status = LeadStatus.IN_PROGRESS
         elif status == OutcomeKind.WON:

@@ -137,6 +137,22 @@ def _window_start(tenant_id: int, now: datetime) -> datetime:
     return now - timedelta(days=feedback_settings_get(tenant=tenant_id).window_days)
 
 
+class _Window:
+    """Where the window starts, read from the settings only when an event might be older
+    than that: an event at `now` or later is inside any window (window_days ≥ 0), and
+    nearly every event is recorded as it happens."""
+
+    def __init__(self, tenant_id: int, now: datetime) -> None:
+        self.tenant_id, self.now, self._start = tenant_id, now, None
+
+    def start_for(self, occurred_at: datetime) -> datetime:
+        if occurred_at >= self.now:
+            return self.now
+        if self._start is None:
+            self._start = _window_start(self.tenant_id, self.now)
+        return self._start
+
+
 def stats_apply_many(*, events: list[OutcomeEvent], now: datetime | None = None) -> None:
     """Add just-recorded events of one tenant (each with its `lead` and `offer` attached),
     in the order they happened, to the partners' statistics (see `stats_apply_facts`)."""
@@ -186,14 +202,12 @@ def stats_apply_facts(*, tenant_id: int, facts: list[EventFacts],
     if held is not None:
         held.append((tenant_id, list(facts), now))
         return
-    window_start = None
+    window = _Window(tenant_id, now)
     counters: dict[tuple[int, str, str], _Counter] = {}
     for f in facts:
         if f.partner_id is None or f.kind not in COUNTED_KINDS:
             continue
-        if window_start is None:
-            window_start = _window_start(tenant_id, now)
-        keys = _row_keys(f, window_start)
+        keys = _row_keys(f, window.start_for(f.occurred_at))
         if f.kind in COUNTER_KINDS:
             for segment, period in keys:
                 counters.setdefault((f.partner_id, segment, period), _Counter()).add(f)
@@ -215,7 +229,10 @@ def _facts_of_event(event: OutcomeEvent) -> EventFacts:
 
 
 def _rows_apply(tenant_id: int, f: EventFacts, keys, now: datetime) -> None:
-    with transaction.atomic():
+    # No savepoint of its own (two statements per event): inside the caller's transaction
+    # an error here fails that transaction, as it would anyway; alone, this is the
+    # transaction the row locks need.
+    with transaction.atomic(savepoint=False):
         rows = _locked_rows(tenant_id, f.partner_id, keys)
         if len(rows) < len(keys):
             PartnerStats.objects.bulk_create(
