@@ -22,6 +22,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -90,6 +91,8 @@ def rules_evaluate(*, tenant_id: int, partner_ids: list[int] | None = None,
     now = now or timezone.now()
     run = _Run(tenant_id, now)
     s = run.settings
+    if partner_ids is not None and not _may_act(partner_ids, s):
+        return []
     with transaction.atomic():
         partners = Partner.objects.exclude(status=PartnerStatus.OFFBOARDED)
         if partner_ids is not None:
@@ -106,14 +109,7 @@ def rules_evaluate(*, tenant_id: int, partner_ids: list[int] | None = None,
             overall = stats.get((pid, StatsPeriod.ALL))
             window = stats.get((pid, StatsPeriod.WINDOW))
             state = states[pid]
-            checks = [
-                (Rule.TIER, s.rule_tier, _tier_check(state)),
-                (Rule.PAUSE, s.rule_pause, _pause_check(partner, overall, s)),
-                (Rule.ALERT_ACCEPT, s.rule_alert, _accept_alert_check(window, s)),
-                (Rule.ALERT_CONVERSION, s.rule_alert, _conversion_alert_check(window, s)),
-                (Rule.BOOST, s.rule_boost, _boost_check(window, s)),
-            ]
-            for rule, enabled, (key, applies) in checks:
+            for rule, enabled, (key, applies) in _checks(partner, state, overall, window, s):
                 current = open_actions.get((pid, rule))
                 if current is not None and (key is None or current.key != key):
                     current.ended_at = now
@@ -132,6 +128,52 @@ def rules_evaluate(*, tenant_id: int, partner_ids: list[int] | None = None,
 
         transaction.on_commit(lambda: partner_table_invalidate(tenant_id))
     return run.actions
+
+
+def _may_act(partner_ids: list[int], s) -> bool:
+    """Whether evaluating these partners would do anything: start or end an action, or
+    create a missing tier state. Read without locks, in two queries (the tier states with
+    their partner and whether any action is open, then the overall statistics) plus one
+    for the open actions when there are any; most events change nothing, and then
+    `rules_evaluate` stops here. When something might change, it re-reads under lock."""
+    ids = set(partner_ids)
+    states = list(PartnerTier.objects.filter(partner_id__in=ids).select_related("partner")
+                  .annotate(any_open=Exists(RuleAction.objects.filter(
+                      partner_id=OuterRef("partner_id"), ended_at__isnull=True))))
+    if len(states) < len(ids):
+        return True  # a partner without a tier state (or an unknown id): the full path
+    states = [t for t in states if t.partner.status != PartnerStatus.OFFBOARDED]
+    if not states:
+        return False
+    stats = {(r.partner_id, r.period): r for r in PartnerStats.objects.filter(
+        partner_id__in=[t.partner_id for t in states], segment=OVERALL)}
+    with_open = [t.partner_id for t in states if t.any_open]
+    open_actions = {(a.partner_id, a.rule): a for a in
+                    RuleAction.objects.filter(partner_id__in=with_open, ended_at__isnull=True)
+                    .order_by("created_at", "id")} if with_open else {}
+    for state in states:
+        pid = state.partner_id
+        for rule, enabled, (key, applies) in _checks(
+                state.partner, state, stats.get((pid, StatsPeriod.ALL)),
+                stats.get((pid, StatsPeriod.WINDOW)), s):
+            current = open_actions.get((pid, rule))
+            if current is not None and (key is None or current.key != key):
+                return True  # an open action ends
+            if enabled and applies and current is None:
+                return True  # a rule fires
+    return False
+
+
+def _checks(partner: Partner, state: PartnerTier, overall: PartnerStats | None,
+            window: PartnerStats | None, s) -> list[tuple[str, bool, Check]]:
+    """(rule, switched on, (key, applies)) of every rule for one partner."""
+    return [
+        (Rule.TIER, s.rule_tier, _tier_check(state)),
+        (Rule.PAUSE, s.rule_pause, _pause_check(partner, overall, s)),
+        (Rule.ALERT_ACCEPT, s.rule_alert, _accept_alert_check(window, s)),
+        (Rule.ALERT_CONVERSION, s.rule_alert, _conversion_alert_check(window, s)),
+        (Rule.BOOST, s.rule_boost, _boost_check(window, s)),
+    ]
 
 
 # --- Conditions: (key, applies). The key names the situation (an open action for the same
