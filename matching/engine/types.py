@@ -110,7 +110,8 @@ class PartnerRecord:
 class EventRecord:
     """One matured outcome of a partner: kind in EVENT_KINDS, the lead's segment, when, and
     optionally the lead's profile: with it the table keeps the fit criteria of this partner
-    for that lead, which the skill estimate compares the outcome with (performance.py)."""
+    for that lead when the lead closed (won, lost, returned), which the skill estimate
+    compares the outcome with (performance.py)."""
 
     partner_id: int
     kind: str
@@ -302,8 +303,10 @@ class PartnerTable:
             [self.ev_day, np.array([_ordinal(e.occurred) for _, _, e in ev], dtype=float)])
         from matching.engine.fit import event_criteria  # fit.py imports this module
 
+        # Only closed leads are compared with their fit (the skill); offers need none.
         self.ev_criteria = np.concatenate([self.ev_criteria, event_criteria(
-            self, [(i, e.lead, _ordinal(e.occurred)) for i, _, e in ev])])
+            self, [(i, e.lead if k in (EV_WON, EV_LOST) else None, _ordinal(e.occurred))
+                   for i, k, e in ev])])
         self._memo.clear()  # the estimates were computed without these
         return len(ev)
 

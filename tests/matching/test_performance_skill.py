@@ -128,3 +128,34 @@ def test_thompson_draws_the_skill_and_replays_with_the_seed():
     assert first.arm == "thompson" and first.order == again.order
     assert first.probabilities == again.probabilities
     assert sum(first.probabilities.values()) == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_partner_table_keeps_each_closed_leads_fit_also_when_catching_up(tenant_a):
+    from feedback.models import OutcomeEvent
+    from leadrouter.tenancy.scoping import tenant_scope
+    from matching.engine.fit import fit_criteria
+    from matching.engine.types import FIT_CRITERIA
+    from matching.partner_table import partner_table_build, partner_table_get
+    from matching.routing import lead_profile
+    from tests.factories import lead_create
+    from tests.matching.routing_factories import profiled_partner
+
+    partner = profiled_partner(tenant_a, industries=["C28"], competencies={"cnc": 2})
+    first = lead_create(tenant_a, industry="C28", employees=30, competencies=["cnc"])
+    later = lead_create(tenant_a, industry="J62", employees=300, competencies=["cnc", "x"])
+    with tenant_scope(tenant_a):
+        for kind in ("accepted", "won"):
+            OutcomeEvent.objects.create(tenant=tenant_a, lead=first, partner=partner, kind=kind)
+        partner_table_get(tenant_a.pk)
+        OutcomeEvent.objects.create(tenant=tenant_a, lead=later, partner=partner, kind="lost")
+        table = partner_table_get(tenant_a.pk)  # appended by the catch-up, not rebuilt
+        rebuilt = partner_table_build()
+        profiles = [lead_profile(first, excluded_partner_ids=[]),
+                    lead_profile(later, excluded_partner_ids=[])]
+    assert table.ev_kind.tolist() == [0, 2, 3]
+    assert np.isnan(table.ev_criteria[0]).all()  # an offer's answer needs no fit
+    for row, profile in zip(table.ev_criteria[1:], profiles, strict=True):
+        criteria = fit_criteria(table, profile, DAY, np.full(1, np.nan), PolicyParams())
+        assert row == pytest.approx([criteria[name][0] for name in FIT_CRITERIA], abs=1e-6)
+    assert table.ev_criteria[1, 0] == 1.0 and table.ev_criteria[2, 0] == 0.0  # industry
+    np.testing.assert_allclose(rebuilt.ev_criteria, table.ev_criteria)
