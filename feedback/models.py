@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
-from leadrouter.tenancy.models import TenantOwned
+from leadrouter.tenancy.models import Tenant, TenantOwned
 
 
 class OutcomeKind(models.TextChoices):
@@ -33,11 +33,21 @@ class LossReason(models.TextChoices):
 class OutcomeEvent(TenantOwned):
     """Append-only: never updated, never deleted (erasure removes PII from leads, not these)."""
 
+    # The tenant and the offer carry no foreign-key constraint in the database, and the
+    # offer no index: each was a check per event at commit (the sweep writes two events per
+    # expiry) for a reference the application takes from the row it has just written or
+    # locked in the same transaction (the offer's own tenant and id), and tenants and offers
+    # are never deleted (an ORM delete still cascades / sets NULL: Django does that, not the
+    # constraint). No query looks events up by offer. The lead and partner keep theirs.
+    # tests/matching/test_sweep_fanout.py checks that no event points at a missing row.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+",
+                               db_constraint=False, db_index=False)
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="events")
     partner = models.ForeignKey("partners.Partner", null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="events")
     offer = models.ForeignKey("matching.Offer", null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="events")
+                              on_delete=models.SET_NULL, related_name="events",
+                              db_constraint=False, db_index=False)
     kind = models.CharField(max_length=16, choices=OutcomeKind.choices)
     reason = models.CharField(max_length=24, blank=True)
     value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
@@ -53,7 +63,6 @@ class OutcomeEvent(TenantOwned):
         ordering = ["occurred_at", "id"]
         indexes = [
             models.Index(fields=["tenant", "partner", "kind", "occurred_at"]),
-            models.Index(fields=["tenant", "lead", "occurred_at"]),
             # The dashboard's period aggregates.
             models.Index(fields=["tenant", "occurred_at"], name="outcome_tenant_occurred"),
             # On PostgreSQL migration 0009 recreates it INCLUDE (partner_id, seconds): the

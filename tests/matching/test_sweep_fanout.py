@@ -72,6 +72,20 @@ def _canon(tenant) -> dict:
         }
 
 
+def _dangling_event_references() -> list:
+    """Events whose tenant or offer is missing: the database does not check those two
+    references (see OutcomeEvent), so the application must never write one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.id, e.tenant_id, e.offer_id FROM feedback_outcomeevent e "
+            "LEFT JOIN tenancy_tenant t ON t.id = e.tenant_id "
+            "LEFT JOIN matching_offer o ON o.id = e.offer_id "
+            "WHERE t.id IS NULL OR (e.offer_id IS NOT NULL AND o.id IS NULL) "
+            "OR (e.offer_id IS NOT NULL AND (o.tenant_id <> e.tenant_id "
+            "OR o.lead_id <> e.lead_id))")
+        return cursor.fetchall()
+
+
 def _due_offers(tenant) -> int:
     with tenant_scope(tenant):
         return Offer.objects.filter(status="pending", expires_at__lte=timezone.now()).count()
@@ -178,6 +192,7 @@ def test_sweeps_side_by_side_leave_what_one_sweep_leaves(tenant_a, tenant_b, set
         again = _sweep_side_by_side(tenant_a, sweepers=2)
         assert sorted(o["expired"] if isinstance(o, dict) else o for o in again) == [0, 0, 0]
         assert _canon(tenant_a) == parallel
+    assert not _dangling_event_references()
     # Every lead moved one step: its first offer expired, the next candidate has one.
     assert {status for _l, status, _r in parallel["leads"]} == {"offered"}
     assert sum(1 for o in parallel["offers"] if o[3] == "pending") == LEADS
@@ -205,3 +220,26 @@ def test_a_helper_that_dies_mid_batch_leaves_its_offers_to_the_next_sweep(tenant
         assert tasks.sweep_expire_task(tenant_a.pk) == 0  # the re-delivered helper
         assert _canon(tenant_a) == after
     assert [e[3] for e in after["events"]].count("expired") == 6
+    assert not _dangling_event_references()
+
+
+def test_events_never_point_at_a_missing_tenant_or_offer(tenant_a, tenant_b, partner_a1,
+                                                         partner_user_a1):
+    """Every way an event about an offer is written (offered in a burst and singly, accepted,
+    rejected, expired by the sweep, on this database's path) leaves references that exist
+    and agree with the offer."""
+    from matching.offers import offer_accept, offer_reject
+
+    _world(tenant_a, leads=4)
+    _world(tenant_b, leads=2)
+    with tenant_scope(tenant_a):
+        first, second = Offer.objects.filter(status="pending").order_by("pk")[:2]
+        offer_accept(offer_id=first.pk, partner_id=first.partner_id, actor=partner_user_a1)
+        offer_reject(offer_id=second.pk, partner_id=second.partner_id, actor=partner_user_a1,
+                     reason="no_capacity")
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        tasks.sweep_task()
+    with tenant_scope(tenant_a):
+        kinds = set(OutcomeEvent.objects.values_list("kind", flat=True))
+    assert {"offered", "accepted", "rejected", "expired"} <= kinds
+    assert not _dangling_event_references()
