@@ -9,13 +9,18 @@ Every channel calls `lead_ingest` (one lead) or `leads_ingest_bulk` (many). The 
 - coordinates from the offline geocoder, `geocode_status` saying whether the place was found;
 - an audit event per new lead; routing enqueued after the commit.
 A batch is written with a few queries whatever its size (taxonomy, existing external ids,
-duplicate candidates, one INSERT for the leads, one for the audit events).
+duplicate candidates, one INSERT for the leads, one for the audit events). A single new
+lead on PostgreSQL costs two statements and no transaction control: the known-leads lookup,
+then the lead and its audit event in one INSERT (see `_lead_insert_with_audit`).
 """
 
+import functools
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -82,8 +87,7 @@ def leads_ingest_bulk(*, tenant: Tenant, actor, items: list, channel: str
         raise ValueError(f"unknown channel {channel!r}")
     for attempt in (1, 2):
         try:
-            with transaction.atomic():
-                return _ingest_batch(tenant=tenant, actor=actor, items=items, channel=channel)
+            return _ingest_batch(tenant=tenant, actor=actor, items=items, channel=channel)
         except IntegrityError:
             # A concurrent request inserted one of our external ids between our check and our
             # insert. Run once more: the re-check now finds it and answers `existing`.
@@ -139,20 +143,29 @@ def _ingest_batch(*, tenant: Tenant, actor, items: list, channel: str) -> list[I
         results[index] = IngestResult(index=index, status=IngestStatus.CREATED, lead=lead)
         to_create.append((index, lead))
 
-    if new_terms:
-        _terms_create(tenant=tenant, new_terms=new_terms)
-    if to_create:
-        Lead.objects.bulk_create([lead for _, lead in to_create], batch_size=1000)
-        if batch_dupes:
-            for lead, first_index in batch_dupes:
-                lead.duplicate_of_id = results[first_index].lead.pk
-            Lead.objects.bulk_update([lead for lead, _ in batch_dupes], ["duplicate_of"])
-        _audit_received(tenant=tenant, actor=actor, leads=[lead for _, lead in to_create],
-                        channel=channel)
-        if _routing_enabled():
-            from matching.tasks import routing_wake
+    leads = [lead for _, lead in to_create]
+    if len(leads) == 1 and not new_terms and connection.vendor == "postgresql":
+        # The common case, one new lead through the API: its row and its audit event in one
+        # statement, atomic by itself — no BEGIN/COMMIT round trips. Inside a caller's
+        # transaction (an Idempotency-Key) a savepoint keeps the retry above possible.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            _lead_insert_with_audit(lead=leads[0], actor=actor, channel=channel)
+    elif leads or new_terms:
+        with transaction.atomic():
+            if new_terms:
+                _terms_create(tenant=tenant, new_terms=new_terms)
+            if leads:
+                Lead.objects.bulk_create(leads, batch_size=1000)
+                if batch_dupes:
+                    for lead, first_index in batch_dupes:
+                        lead.duplicate_of_id = results[first_index].lead.pk
+                    Lead.objects.bulk_update([lead for lead, _ in batch_dupes],
+                                             ["duplicate_of"])
+                _audit_received(tenant=tenant, actor=actor, leads=leads, channel=channel)
+    if leads and _routing_enabled():
+        from matching.tasks import routing_wake
 
-            routing_wake(tenant.pk)  # one task routes every new lead of the tenant
+        routing_wake(tenant.pk)  # one task routes every new lead of the tenant
     return results  # type: ignore[return-value]
 
 
@@ -224,13 +237,63 @@ def _terms_create(*, tenant: Tenant, new_terms: dict[str, set[str]]) -> None:
     )
 
 
+def _received_event(*, lead: Lead, label: str, channel: str, now) -> AuditEvent:
+    return AuditEvent(tenant_id=lead.tenant_id, created_at=now, actor=label,
+                      action="lead.received", target_type="leads.lead",
+                      target_id=str(lead.pk or ""),
+                      data={"channel": channel, "duplicate_of": lead.duplicate_of_id})
+
+
 def _audit_received(*, tenant: Tenant, actor, leads: list[Lead], channel: str) -> None:
     # One INSERT for the whole batch (audit_record would be one per lead).
     label = actor_label(actor)
     now = timezone.now()
-    AuditEvent.objects.bulk_create([
-        AuditEvent(tenant=tenant, created_at=now, actor=label, action="lead.received",
-                   target_type="leads.lead", target_id=str(lead.pk),
-                   data={"channel": channel, "duplicate_of": lead.duplicate_of_id})
-        for lead in leads
-    ], batch_size=1000)
+    AuditEvent.objects.bulk_create(
+        [_received_event(lead=lead, label=label, channel=channel, now=now) for lead in leads],
+        batch_size=1000)
+
+
+@functools.cache
+def _insert_with_audit_sql() -> tuple[str, tuple, tuple]:
+    """The PostgreSQL statement that inserts one lead and its `lead.received` event:
+    (sql, lead fields, event fields). The columns are the models' own, in the order
+    `bulk_create` uses; the event's target_id is the new lead's id."""
+    quote = connection.ops.quote_name
+    lead_id = quote(Lead._meta.pk.column)
+    lead_fields = tuple(f for f in Lead._meta.concrete_fields if not f.primary_key)
+    event_fields = tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
+    # Only plain "%s" placeholders are written below: a field that needs its own (none of
+    # these does today) would be stored wrongly, so refuse at the first use instead.
+    if any(hasattr(f, "get_placeholder") for f in (*lead_fields, *event_fields)):
+        raise ImproperlyConfigured("a lead or audit field needs its own SQL placeholder")
+    event_values = ", ".join(f"new_lead.{lead_id}::text" if f.attname == "target_id" else "%s"
+                             for f in event_fields)
+    sql = (
+        f"WITH new_lead AS ("
+        f"INSERT INTO {quote(Lead._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in lead_fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(lead_fields))}) RETURNING {lead_id}"
+        f"), new_event AS ("
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in event_fields)}) "
+        f"SELECT {event_values} FROM new_lead"
+        f") SELECT {lead_id} FROM new_lead"
+    )
+    return sql, lead_fields, tuple(f for f in event_fields if f.attname != "target_id")
+
+
+def _lead_insert_with_audit(*, lead: Lead, actor, channel: str) -> None:
+    """Insert `lead` and its audit event in one statement (PostgreSQL). The values are
+    prepared as `bulk_create` prepares them (`pre_save`, `get_db_prep_save`); building the
+    two INSERTs through the ORM and running them one by one cost more than the rest of the
+    create's database work."""
+    sql, lead_fields, event_fields = _insert_with_audit_sql()
+    event = _received_event(lead=lead, label=actor_label(actor), channel=channel,
+                            now=timezone.now())
+    params = [f.get_db_prep_save(f.pre_save(lead, True), connection) for f in lead_fields]
+    params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (lead.pk,) = cursor.fetchone()
+    lead._state.adding = False
+    lead._state.db = connection.alias
