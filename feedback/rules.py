@@ -21,8 +21,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -35,6 +34,7 @@ from feedback.models import (
     Rule,
     RuleAction,
     StatsPeriod,
+    TenantFeedbackSettings,
     Tier,
 )
 from feedback.tenant_settings import feedback_settings_get
@@ -89,10 +89,10 @@ def rules_evaluate(*, tenant_id: int, partner_ids: list[int] | None = None,
     """Evaluate every switched-on rule for the partners (all when None); returns the actions
     taken. Runs in the tenant's scope; e-mails go out after commit."""
     now = now or timezone.now()
+    if partner_ids is not None and not _may_act(tenant_id, partner_ids):
+        return []
     run = _Run(tenant_id, now)
     s = run.settings
-    if partner_ids is not None and not _may_act(partner_ids, s):
-        return []
     with transaction.atomic():
         partners = Partner.objects.exclude(status=PartnerStatus.OFFBOARDED)
         if partner_ids is not None:
@@ -130,38 +130,101 @@ def rules_evaluate(*, tenant_id: int, partner_ids: list[int] | None = None,
     return run.actions
 
 
-def _may_act(partner_ids: list[int], s) -> bool:
+def _may_act(tenant_id: int, partner_ids: list[int]) -> bool:
     """Whether evaluating these partners would do anything: start or end an action, or
-    create a missing tier state. Read without locks, in two queries (the tier states with
-    their partner and whether any action is open, then the overall statistics) plus one
-    for the open actions when there are any; most events change nothing, and then
-    `rules_evaluate` stops here. When something might change, it re-reads under lock."""
-    ids = set(partner_ids)
-    states = list(PartnerTier.objects.filter(partner_id__in=ids).select_related("partner")
-                  .annotate(any_open=Exists(RuleAction.objects.filter(
-                      partner_id=OuterRef("partner_id"), ended_at__isnull=True))))
-    if len(states) < len(ids):
-        return True  # a partner without a tier state (or an unknown id): the full path
-    states = [t for t in states if t.partner.status != PartnerStatus.OFFBOARDED]
-    if not states:
+    create a missing tier state or settings row. One statement without locks reads what
+    the checks need (tier states, partners, overall statistics, settings, whether any
+    action is open), the open actions a second one if there are any; most events change
+    nothing, and `rules_evaluate` stops here. Else it re-reads under lock and acts."""
+    ids = sorted({int(pid) for pid in partner_ids})
+    if not ids:
         return False
-    stats = {(r.partner_id, r.period): r for r in PartnerStats.objects.filter(
-        partner_id__in=[t.partner_id for t in states], segment=OVERALL)}
-    with_open = [t.partner_id for t in states if t.any_open]
+    rows = _gate_rows(tenant_id, ids)
+    if len(rows) < len(ids) or any(row[-1] is None for row in rows):
+        return True  # a partner without a tier state (or unknown), or no settings row yet
+    s = _settings_of(rows[0])
+    partners = {}
+    for row in rows:
+        partner_id, status, tier, computed = row[:4]
+        if status == PartnerStatus.OFFBOARDED:
+            continue
+        partners[partner_id] = (
+            Partner(pk=partner_id, tenant_id=tenant_id, status=status),
+            PartnerTier(tenant_id=tenant_id, partner_id=partner_id, tier=tier,
+                        computed=computed),
+            _stats_of(row[4:7], ("expiry_streak", "last_expired_event")),
+            _stats_of(row[7:14], ("accepts", "rejects", "expiries", "won", "lost",
+                                  "median_close_seconds")),
+            row[14])
+    with_open = [pid for pid, (*_rest, any_open) in partners.items() if any_open]
     open_actions = {(a.partner_id, a.rule): a for a in
                     RuleAction.objects.filter(partner_id__in=with_open, ended_at__isnull=True)
                     .order_by("created_at", "id")} if with_open else {}
-    for state in states:
-        pid = state.partner_id
-        for rule, enabled, (key, applies) in _checks(
-                state.partner, state, stats.get((pid, StatsPeriod.ALL)),
-                stats.get((pid, StatsPeriod.WINDOW)), s):
+    for pid, (partner, state, overall, window, _any_open) in partners.items():
+        for rule, enabled, (key, applies) in _checks(partner, state, overall, window, s):
             current = open_actions.get((pid, rule))
             if current is not None and (key is None or current.key != key):
                 return True  # an open action ends
             if enabled and applies and current is None:
                 return True  # a rule fires
     return False
+
+
+# The settings the checks read, in the order `_gate_rows` selects them (after the row's id).
+_GATE_SETTINGS = ("rule_tier", "rule_pause", "pause_after_expiries", "rule_alert",
+                  "alert_accept_rate_below", "alert_conversion_below", "alert_min_answered",
+                  "rule_boost", "boost_close_days", "boost_min_won", "boost_factor",
+                  "window_days")
+_GATE_FLAGS = frozenset({"rule_tier", "rule_pause", "rule_alert", "rule_boost"})
+
+
+def _gate_rows(tenant_id: int, ids: list[int]) -> list[tuple]:
+    """Per partner with a tier state: id, status, tier, computed; the overall all-time
+    statistics (id, expiry_streak, last_expired_event) and window ones (id, accepts,
+    rejects, expiries, won, lost, median_close_seconds), NULL where missing; whether an
+    action is open; the settings (NULL id when there is no row). Every table filtered on
+    the tenant (row-level security filters as well)."""
+    q = connection.ops.quote_name
+
+    def table(model) -> str:
+        return q(model._meta.db_table)
+
+    stats = table(PartnerStats)
+    settings_cols = ", ".join(f"s.{q(name)}" for name in _GATE_SETTINGS)
+    sql = (
+        "SELECT t.partner_id, p.status, t.tier, t.computed, "
+        "a.id, a.expiry_streak, a.last_expired_event, "
+        "w.id, w.accepts, w.rejects, w.expiries, w.won, w.lost, w.median_close_seconds, "
+        f"EXISTS (SELECT 1 FROM {table(RuleAction)} r WHERE r.tenant_id = t.tenant_id "
+        "AND r.partner_id = t.partner_id AND r.ended_at IS NULL), "
+        f"{settings_cols}, s.id "
+        f"FROM {table(PartnerTier)} t "
+        f"JOIN {table(Partner)} p ON p.id = t.partner_id AND p.tenant_id = t.tenant_id "
+        f"LEFT JOIN {stats} a ON a.tenant_id = t.tenant_id AND a.partner_id = t.partner_id "
+        "AND a.segment = %s AND a.period = %s "
+        f"LEFT JOIN {stats} w ON w.tenant_id = t.tenant_id AND w.partner_id = t.partner_id "
+        "AND w.segment = %s AND w.period = %s "
+        f"LEFT JOIN {table(TenantFeedbackSettings)} s ON s.tenant_id = t.tenant_id "
+        f"WHERE t.tenant_id = %s AND t.partner_id IN ({', '.join(['%s'] * len(ids))})")
+    params = [OVERALL, StatsPeriod.ALL.value, OVERALL, StatsPeriod.WINDOW.value,
+              int(tenant_id), *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _settings_of(row: tuple) -> TenantFeedbackSettings:
+    values = dict(zip(_GATE_SETTINGS, row[15:15 + len(_GATE_SETTINGS)], strict=True))
+    for name in _GATE_FLAGS:
+        values[name] = bool(values[name])  # SQLite answers 0 / 1
+    return TenantFeedbackSettings(**values)
+
+
+def _stats_of(cells: tuple, names: tuple[str, ...]) -> PartnerStats | None:
+    """An unsaved statistics row with the fields the checks read (None when missing)."""
+    if cells[0] is None:
+        return None
+    return PartnerStats(**dict(zip(names, cells[1:], strict=True)))
 
 
 def _checks(partner: Partner, state: PartnerTier, overall: PartnerStats | None,

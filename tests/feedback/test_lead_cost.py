@@ -75,9 +75,32 @@ def test_it_stops_early_when_no_rule_can_fire(tenant_a, partner_a1, make_history
             assert rules_evaluate(tenant_id=tenant_a.pk, partner_ids=[partner_a1.pk]) == []
     sqls = [q["sql"] for q in captured.captured_queries]
     assert not any("FOR UPDATE" in sql for sql in sqls)
-    # The settings, tier states with partners, statistics (set_config: PostgreSQL's tenant
-    # scope). No action is open: those are not read.
-    assert len([s for s in sqls if "set_config" not in s]) == 3
+    # One statement reads tier states, partners, statistics and settings (set_config:
+    # PostgreSQL's tenant scope). No action is open: those are not read.
+    assert len([s for s in sqls if "set_config" not in s]) == 1
+
+
+def test_it_stops_early_for_a_rule_switched_off(tenant_a, partner_a1, make_history,
+                                                django_capture_on_commit_callbacks):
+    make_history(tenant_a, partner_a1, ["offered accepted"])
+    with tenant_scope(tenant_a):
+        rules_evaluate(tenant_id=tenant_a.pk, partner_ids=[partner_a1.pk])
+        TenantFeedbackSettings.objects.filter(tenant_id=tenant_a.pk).update(rule_pause=False)
+    make_history(tenant_a, partner_a1, ["offered expired"] * 3)
+    with tenant_scope(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        assert rules_evaluate(tenant_id=tenant_a.pk, partner_ids=[partner_a1.pk]) == []
+
+
+def test_it_ends_an_open_action_after_the_early_check(tenant_a, partner_a1, make_history,
+                                                      django_capture_on_commit_callbacks):
+    make_history(tenant_a, partner_a1, ["offered expired"] * 3)
+    with tenant_scope(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        assert [a.action for a in rules_evaluate(
+            tenant_id=tenant_a.pk, partner_ids=[partner_a1.pk])] == ["pause"]
+    make_history(tenant_a, partner_a1, ["offered accepted"])  # the run of expiries ends
+    with tenant_scope(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        rules_evaluate(tenant_id=tenant_a.pk, partner_ids=[partner_a1.pk])
+        assert RuleAction.objects.get().ended_at is not None
 
 
 def test_it_still_fires_after_the_early_check(tenant_a, partner_a1, make_history,
