@@ -13,6 +13,10 @@ S, F the decayed successes and failures, m the policy's prior strength (pseudo-o
 With m = 20 and a tenant win rate of 10 %, a partner with 1 win in 2 is estimated at
 (2 + 1) / (20 + 2) ≈ 14 %, not 50 %. The posterior at the segment level is
 Beta(m·p_P + S_PS, m·(1 − p_P) + F_PS), which Thompson sampling draws from.
+
+The score does not use the raw p(win) when it can avoid it: `skill_model` (below) compares
+each closed lead with what its fit predicted, so a partner is not credited for the fit of
+the leads it was given. The raw rates stay what the tiers are computed from.
 """
 
 from __future__ import annotations

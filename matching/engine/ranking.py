@@ -2,11 +2,14 @@
 
 Score of an eligible partner (all factors ≥ 0, each monotone in its criterion):
 
-    score = V · p̂_accept^a · p̂_win^b · fit^γ · ψ(u)^c · tier · penalty^k
+    score = V · p̂_accept^a · r^b · fit^γ · ψ(u)^c · tier · penalty^k
 
     V         the lead's deal value (1 if unknown): scales scores across leads in a batch
     p̂_accept  posterior mean of p(accept) in the lead's segment (see performance.py)
-    p̂_win     posterior mean of p(win | accepted) in the lead's segment
+    r         the partner's skill in the lead's segment: its wins over the wins its leads'
+              fit predicted (performance.py), so fit counts once; the lead's win
+              probability is p̂_win = c · fit^γ · r. Without a skill estimate (a table
+              without the leads' profiles) r is the raw posterior mean of p(win | accepted)
     fit       Σ w_i f_i / Σ w_i over the fit criteria (see fit.py), w_i the policy weights
     ψ(u)      1 − e^(u − 1), u = open load / capacity (BALANCE: spread before filling up)
     tier      the policy's multiplier of the partner's tier (high / moderate / weak / new)
@@ -14,7 +17,8 @@ Score of an eligible partner (all factors ≥ 0, each monotone in its criterion)
     a, b, c   exponents from the policy weights `accept`, `win`, `load` (default 1, 1, 1/4)
 
 Each criterion's contribution to fit is w_i f_i / Σ w_i (they add up to fit); the other
-factors are recorded as the multipliers they are.
+factors are recorded as the multipliers they are (`skill`, or `p_win` without one), and
+`p_win` among the criteria is the lead's own win probability.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def _score_from(ls, criteria, params):
     total = sum(ls.weights.values())
     fit = sum(ls.weights[n] * criteria[n] for n in ls.weights) / total
     return (ls.value * fit ** params.fit_exponent * ls.tier_multiplier * ls.penalty
-            * ls.p_accept * ls.p_win * ls.load)
+            * ls.p_accept * ls.win_factor * ls.load)
 
 
 @FAST
