@@ -40,11 +40,18 @@ def rate_parse(rate: str | None) -> tuple[int, int] | None:
     return int(count), multiplier * PERIODS[unit]
 
 
-def _redis_client(cache):
-    """The raw redis-py client behind Django's RedisCache, or None for other backends."""
+def redis_client(cache):
+    """The raw redis-py client behind Django's RedisCache, or None for other backends.
+
+    Built once per cache instance (Django keeps one per thread): Django's own `get_client`
+    builds a new redis-py client for every command, ≈ 0.1 ms of CPU each (it copies ~170
+    response callbacks), which an API request paid for its key and again for its count."""
     if not isinstance(cache, RedisCache):
         return None
-    return cache._cache.get_client(None, write=True)
+    client = cache.__dict__.get("_raw_redis_client")
+    if client is None:
+        client = cache.__dict__["_raw_redis_client"] = cache._cache.get_client(None, write=True)
+    return client
 
 
 def rate_count(*, key: str, window: int, now: float | None = None) -> tuple[int, float]:
@@ -57,7 +64,7 @@ def rate_count(*, key: str, window: int, now: float | None = None) -> tuple[int,
     remaining = (index + 1) * window - now
     cache = caches["default"]
     cache_key = cache.make_key(f"throttle:{key}:{window}:{index}")
-    client = _redis_client(cache)
+    client = redis_client(cache)
     if client is not None:
         count = client.eval(_INCR_SCRIPT, 1, cache_key, int(window * 1000) + 1000)
         return int(count), remaining
