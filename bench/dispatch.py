@@ -155,14 +155,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _backends_cpu() -> float:
-    """CPU so far of this database's other client backends (the sweepers' connections)."""
+def _backends_cpu() -> dict[int, float]:
+    """CPU so far of each of this database's other client backends (the sweepers')."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
-        return sum(_cpu_seconds(pid) for (pid,) in cursor.fetchall())
+        return {pid: _cpu_seconds(pid) for (pid,) in cursor.fetchall()}
 
 
 def _sweep_worker(tenant, sweepers: int) -> subprocess.Popen:
@@ -194,15 +194,21 @@ def _sweep_by_worker(worker: subprocess.Popen, tenant, due) -> tuple[float, floa
     try:
         tree = [worker.pid] + _children(worker.pid)
         before, pg_before = sum(_cpu_seconds(pid) for pid in tree), _backends_cpu()
+        pg_seen = dict(pg_before)  # a backend's last reading (one may close mid-run)
         sender = Celery(broker=os.environ["REDIS_URL"], set_as_current=False)
         start = time.perf_counter()
         sender.send_task("matching.sweep")
         with tenant_scope(tenant):
+            polls = 0
             while Offer.objects.filter(status="pending", expires_at__lte=due).exists():
                 time.sleep(0.02)
+                polls += 1
+                if polls % 10 == 0:
+                    pg_seen.update(_backends_cpu())
         elapsed = time.perf_counter() - start
         python_cpu = sum(_cpu_seconds(pid) for pid in tree) - before
-        pg_cpu = _backends_cpu() - pg_before
+        pg_seen.update({pid: cpu for pid, cpu in _backends_cpu().items() if cpu})
+        pg_cpu = sum(cpu - pg_before.get(pid, 0.0) for pid, cpu in pg_seen.items())
     finally:
         worker.terminate()
         worker.wait(20)
