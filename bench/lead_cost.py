@@ -22,7 +22,7 @@ import os
 import random
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from decimal import Decimal
 from pathlib import Path
 
@@ -146,6 +146,8 @@ def count_pass(tenant, n: int, start: int) -> tuple[int, Counter]:
         return execute(sql, params, many, context)
 
     rng = random.Random(start)
+    # Django keeps the last 9,000 statements only: room for every one of this pass.
+    connection.queries_log = deque(maxlen=max(connection.queries_limit, 200 * n))
     with tenant_scope(tenant), CaptureQueriesContext(connection) as captured, \
             connection.execute_wrapper(wrapper):
         for i in range(start, start + n):
