@@ -152,6 +152,33 @@ def _server_pids(server: subprocess.Popen) -> dict[str, list[int]]:
     return {"gunicorn": [server.pid, *workers], "postgres": backends}
 
 
+def round_trips_per_create(key: str, run: str) -> tuple[list[str], int]:
+    """The SQL statements and Redis commands of one create, in this process through the
+    whole middleware stack (the key already cached by the warm-up, as under load)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from redis import Redis
+
+    commands = []
+    real = Redis.execute_command
+
+    def counted(self, *args, **options):
+        commands.append(args[0])
+        return real(self, *args, **options)
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    Redis.execute_command = counted
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post("/api/v1/leads/", lead(0, f"{run}-count"),
+                                   content_type="application/json")
+    finally:
+        Redis.execute_command = real
+    assert response.status_code == 201, response.content
+    return [query["sql"] for query in captured.captured_queries], len(commands)
+
+
 class _Connection:
     """A minimal HTTP/1.1 client for the load generator: it shares the 2 cores with the
     server, so it must cost little. The request bytes are built by hand, the response is
@@ -326,6 +353,10 @@ def main() -> None:
         if not args.single_only:
             bulk = bench_bulk(key, args.leads, f"{run}-bulk")
             print(f"bulk API: {args.leads} leads, {bulk:,.0f} leads/s")
+        statements, redis_commands = round_trips_per_create(key, run)
+        print(f"one create: {len(statements)} SQL statements "
+              f"({', '.join(sql.split(' ', 1)[0] for sql in statements)}), "
+              f"{redis_commands} Redis commands")
         load_before = os.getloadavg()[0]
         pids = _server_pids(server)
         cpu_before = {name: _cpu_seconds(group) for name, group in pids.items()}
