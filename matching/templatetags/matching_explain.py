@@ -13,6 +13,8 @@ CRITERION_LABELS = {
     "level": _("Partner level"), "accept": _("Acceptance (exponent)"),
     "win": _("Win rate (exponent)"), "load": _("Free capacity (exponent)"),
     "p_accept": _("Acceptance rate"), "p_win": _("Win rate"),
+    # wins over the wins the partner's leads' fit predicted: 1 = as expected, 1.3 = 30 % more
+    "skill": _("Wins vs. expected"),
 }
 RULE_LABELS = {
     "status": _("Active and not paused"), "declined": _("Has not declined this lead"),
@@ -23,7 +25,7 @@ RULE_LABELS = {
     "capacity": _("Capacity left"),
 }
 SHOWN_CRITERIA = ("industry", "competency", "size", "distance", "certification", "level",
-                  "p_accept", "p_win", "load")
+                  "p_accept", "p_win", "skill", "load")
 
 
 @register.filter

@@ -34,3 +34,16 @@ def test_it_says_why_nobody_got_the_lead(tenant_a):
 
 def test_it_says_when_a_lead_was_not_routed_yet(db):
     assert "Not routed yet" in render_to_string("matching/_decision.html", {"decision": None})
+
+
+def test_it_shows_the_learned_skill_beside_the_win_rate(tenant_a):
+    from feedback.models import OutcomeEvent
+
+    partner = partner_create(tenant_a, name="Alpha Systemhaus")
+    closed = lead_create(tenant_a)
+    with tenant_scope(tenant_a):
+        for kind in ("accepted", "won"):  # a closed lead: the skill has something to learn
+            OutcomeEvent.objects.create(tenant=tenant_a, lead=closed, partner=partner, kind=kind)
+    html = _render(tenant_a, lead_create(tenant_a))
+    # the score's win factor: wins over what the fit of the partner's leads predicted
+    assert "Wins vs. expected" in html and "Win rate" in html
