@@ -3,6 +3,7 @@
 from datetime import UTC, timedelta
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -222,9 +223,19 @@ def _read(lead: Lead, request: Request) -> dict:
 
 # ----------------------------------------------------------------------------------- views
 
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number in the database's range (a decimal or 3.4e38 is a 400 naming
+    the parameter, not a failed query)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
 class LeadFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
-    partner = django_filters.NumberFilter(field_name="assigned_partner_id",
+    partner = IdFilter(field_name="assigned_partner_id",
                                           help_text="assigned partner id")
     updated_since = django_filters.IsoDateTimeFilter(method="filter_updated_since",
                                                      help_text="ISO 8601 date-time")

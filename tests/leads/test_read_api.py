@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.utils import timezone
 
@@ -61,6 +62,14 @@ def test_it_refuses_a_bad_filter_value(api_a):
     response = api_a.get("/api/v1/leads/?status=nonsense")
     assert response.status_code == 400
     assert "status" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("value", ["3.402823466e+38", "1.5", "9223372036854775808", "abc"])
+def test_it_refuses_a_partner_filter_that_is_no_id(api_a, value):
+    # Found by the API fuzzer: 3.4e38 reached SQLite as an integer and answered 500.
+    response = api_a.get("/api/v1/leads/", {"partner": value})
+    assert response.status_code == 400
+    assert "partner" in response.json()["error"]["fields"]
 
 
 def test_it_pages_with_a_cursor(api_a, tenant_a):
