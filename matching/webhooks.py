@@ -28,9 +28,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback.tenant_settings import memo_forget, transaction_memo
 from leadrouter.api_errors import DomainError
 from leadrouter.tenancy.audit import audit_record
+from leadrouter.transaction_memo import memo_forget, transaction_memo
 from matching.models import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 
 # 30 s doubling to 8 h: 12 attempts spread over about 24 hours.
