@@ -111,7 +111,7 @@ def rules_evaluate(*, tenant_id: int, partner_ids: list[int] | None = None,
             state = states[pid]
             for rule, enabled, (key, applies) in _checks(partner, state, overall, window, s):
                 current = open_actions.get((pid, rule))
-                if current is not None and (key is None or current.key != key):
+                if _ends(current, key):
                     current.ended_at = now
                     current.save(update_fields=["ended_at"])
                     if rule == Rule.BOOST and current.reversed_at is None:
@@ -163,7 +163,7 @@ def _may_act(tenant_id: int, partner_ids: list[int]) -> bool:
     for pid, (partner, state, overall, window, _any_open) in partners.items():
         for rule, enabled, (key, applies) in _checks(partner, state, overall, window, s):
             current = open_actions.get((pid, rule))
-            if current is not None and (key is None or current.key != key):
+            if _ends(current, key):
                 return True  # an open action ends
             if enabled and applies and current is None:
                 return True  # a rule fires
@@ -225,6 +225,11 @@ def _stats_of(cells: tuple, names: tuple[str, ...]) -> PartnerStats | None:
     if cells[0] is None:
         return None
     return PartnerStats(**dict(zip(names, cells[1:], strict=True)))
+
+
+def _ends(current: RuleAction | None, key: str | None) -> bool:
+    """Whether an open action ends: its situation is over (key None) or another one holds."""
+    return current is not None and (key is None or current.key != key)
 
 
 def _checks(partner: Partner, state: PartnerTier, overall: PartnerStats | None,
