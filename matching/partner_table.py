@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from feedback.models import OutcomeEvent
 from leads.models import OPEN_STATUSES, Lead
-from matching.engine import EventRecord, LeadProfile, PartnerRecord, PartnerTable
+from matching.engine import EventRecord, PartnerRecord, PartnerTable
 from matching.engine.types import EVENT_KINDS
 from matching.models import Offer, OfferStatus
 from partners.models import (
@@ -80,12 +80,9 @@ def _counted_events():
     return OutcomeEvent.objects.filter(kind__in=list(EVENT_KINDS), partner__isnull=False)
 
 
-# The lead's fields the engine's fit criteria read (matching.routing.lead_profile, without
-# the exclusions, which do not change fit).
-_LEAD_FIELDS = ("lead_id", "lead__industry", "lead__employees", "lead__country",
-                "lead__postal_code", "lead__latitude", "lead__longitude", "lead__deal_value",
-                "lead__competencies", "lead__certifications", "lead__products",
-                "lead__language")
+# The lead's fields its profile (matching.routing.lead_profile) reads.
+_LEAD_FIELDS = ("industry", "employees", "country", "postal_code", "latitude", "longitude",
+                "deal_value", "competencies", "certifications", "products", "language")
 
 
 def _events(recorded_since: datetime | None = None, ids: list[int] | None = None
@@ -99,21 +96,17 @@ def _events(recorded_since: datetime | None = None, ids: list[int] | None = None
         rows = rows.filter(recorded_at__gte=recorded_since)
     if ids is not None:
         rows = rows.filter(pk__in=ids)
+    from matching.routing import lead_profile  # routing reads the table through this module
+
     records, recorded, profiles = [], {}, {}
-    for (event_id, pid, kind, occurred, at, lead_id, industry, employees, country, postal,
-         lat, lon, deal_value, competencies, certifications, products, language
-         ) in rows.values_list("id", "partner_id", "kind", "occurred_at", "recorded_at",
-                               *_LEAD_FIELDS).iterator(chunk_size=5000):
+    for event_id, pid, kind, occurred, at, lead_id, *lead_values in rows.values_list(
+            "id", "partner_id", "kind", "occurred_at", "recorded_at", "lead_id",
+            *(f"lead__{name}" for name in _LEAD_FIELDS)).iterator(chunk_size=5000):
         lead = profiles.get(lead_id)
-        if lead is None:
-            lead = profiles[lead_id] = LeadProfile(
-                id=lead_id, industry=industry or "", employees=employees,
-                country=country or "", postal_code=postal or "", latitude=lat,
-                longitude=lon,
-                deal_value=float(deal_value) if deal_value is not None else None,
-                competencies=list(competencies or []),
-                certifications=list(certifications or []), products=list(products or []),
-                language=language or "")
+        if lead is None:  # an unsaved Lead carrying the read fields: no query
+            lead = profiles[lead_id] = lead_profile(
+                Lead(pk=lead_id, **dict(zip(_LEAD_FIELDS, lead_values, strict=True))),
+                excluded_partner_ids=[])
         records.append(EventRecord(partner_id=pid, kind=kind, segment=lead.segment,
                                    occurred=occurred, lead=lead))
         recorded[event_id] = at
