@@ -9,9 +9,9 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
+from leadrouter.cache_client import redis_client
 from leadrouter.tenancy.models import ApiKey
 
 PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60,
@@ -38,20 +38,6 @@ def rate_parse(rate: str | None) -> tuple[int, int] | None:
     if unit not in PERIODS:
         raise ValueError(f"Unknown rate period in {rate!r}")
     return int(count), multiplier * PERIODS[unit]
-
-
-def redis_client(cache):
-    """The raw redis-py client behind Django's RedisCache, or None for other backends.
-
-    Built once per cache instance (Django keeps one per thread): Django's own `get_client`
-    builds a new redis-py client for every command, ≈ 0.1 ms of CPU each (it copies ~170
-    response callbacks), which an API request paid for its key and again for its count."""
-    if not isinstance(cache, RedisCache):
-        return None
-    client = cache.__dict__.get("_raw_redis_client")
-    if client is None:
-        client = cache.__dict__["_raw_redis_client"] = cache._cache.get_client(None, write=True)
-    return client
 
 
 def rate_count(*, key: str, window: int, now: float | None = None) -> tuple[int, float]:

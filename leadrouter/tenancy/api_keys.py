@@ -20,13 +20,13 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from leadrouter.security.throttling import redis_client
+from leadrouter.cache_client import cache_get
 from leadrouter.tenancy.models import ApiKey, Tenant
 from leadrouter.tenancy.scoping import all_tenants
 
@@ -73,7 +73,7 @@ def api_key_authenticate(plain_key: str) -> ApiKey | None:
         return None
     if marker != KEY_PREFIX or not prefix or not secret:
         return None
-    api_key = _cache_get(_cache_key(prefix))
+    api_key = cache_get(_cache_key(prefix))  # runs on every API request
     if api_key is None:
         api_key = _api_key_load(prefix)
         if api_key is None:
@@ -113,17 +113,6 @@ def _cache_seconds() -> int:
 _FIELDS_STAMP = hashlib.sha256(" ".join(
     f.attname for model in (ApiKey, Tenant) for f in model._meta.concrete_fields
 ).encode()).hexdigest()[:8]
-
-
-def _cache_get(key: str) -> ApiKey | None:
-    """`cache.get(key)`; on Redis through one long-lived client (see `redis_client`): the
-    lookup runs on every API request."""
-    shared = caches["default"]
-    client = redis_client(shared)
-    if client is None:
-        return shared.get(key)
-    raw = client.get(shared.make_key(key))
-    return None if raw is None else shared._cache._serializer.loads(raw)
 
 
 def _cache_key(prefix: str) -> str:
