@@ -15,8 +15,9 @@ connection) — no extra dependency. What it does:
   connections, API_RATE_LIMIT = "" in a throw-away settings module so the per-key limit
   does not cap the run) and one Celery
   worker (prefork, 2 processes) that routes every created lead;
-- `--probe`: 30-second steps at each concurrency, then the main run at the concurrency that
-  gave the most requests/s with < 0.1 % errors;
+- `--probe`: 30-second steps at each concurrency, then the main run at the fewest clients
+  that reach the highest rate: the smallest concurrency within 5 % of the most requests/s
+  with < 0.1 % errors (`main_concurrency`);
 - the mix (weights of requests): `POST /api/v1/leads/` (one lead), `POST /api/v1/leads/bulk/`
   (a CRM sync: `--bulk-size` leads per request), `GET /api/v1/leads/` (API list),
   `GET /portal/` (a partner's inbox), `GET /insights/` (the manager's dashboard). Every
@@ -43,6 +44,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.probes import main_concurrency  # noqa: E402 (ROOT on the path first)
+
 PG = os.environ.get("LOAD_PG", "postgres://postgres@127.0.0.1:5432")
 
 
@@ -434,8 +437,7 @@ def main() -> int:
                     "concurrency", "requests_per_s", "creations_per_s",
                     "creations_per_s_single", "creations_per_s_bulk", "reads_per_s",
                     "error_rate", "p95_ms", "p99_ms", "load_average_after")}), flush=True)
-            good = [p for p in probes if p["error_rate"] < 0.001] or probes
-            concurrency = max(good, key=lambda p: p["requests_per_s"])["concurrency"]
+            concurrency = main_concurrency(probes)
         print(f"main run: {concurrency} clients for {ARGS.duration:.0f} s", flush=True)
         cpu_before = cpu_snapshot()
         main_run = run(world, concurrency, ARGS.duration, "main")
