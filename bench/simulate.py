@@ -114,9 +114,10 @@ def _job(args: tuple) -> dict:
 def _run_kind(args) -> str:
     if args.quick:
         return "--quick"
-    full = args.partners >= 300 and args.leads >= 5000 and len(args.seed_list) >= 5 \
-        and not args.policies
-    return "full run" if full else "reduced run, not the issue's full size"
+    full_size = args.partners >= 300 and args.leads >= 5000 and len(args.seed_list) >= 5
+    if not full_size:
+        return "reduced run, not the issue's full size"
+    return "full size" if args.policies else "full run"
 
 
 def _fmt(cell, digits=3, percent=False) -> str:
